@@ -1,0 +1,64 @@
+# Every target bootstraps what it needs: system packages (as root, or through sudo) and .venv.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
+PYTEST  := $(PY) -m pytest
+RESULTS := .results
+
+.PHONY: help bootstrap system venv lint unit suite suite-postgres test demo up diff clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+bootstrap: system venv  ## install system packages and the Python environment
+
+system:  ## nginx and redis-server from the distribution, when missing
+	@command -v nginx >/dev/null && command -v redis-server >/dev/null || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends nginx redis-server >/dev/null; }
+	@# Debian starts its own services on install; the topologies start theirs on free ports instead.
+	@-$(SUDO) pkill -x nginx 2>/dev/null; true
+
+venv: $(STAMP)
+$(STAMP): requirements-dev.txt before/requirements.txt after/requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+lint: venv  ## ruff over both trees and the suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+unit: bootstrap  ## each tree's in-process tests, the same files in both, beside their own Redis and S3
+	$(PY) -m tests.topology run -- bash -c 'cd before && ../$(PYTEST) -q'
+	$(PY) -m tests.topology run -- bash -c 'cd after && ../$(PYTEST) -q'
+
+suite: bootstrap  ## the behavioral suite on every topology, checked against tests/expected.toml
+	$(PYTEST) tests -v --results $(RESULTS)/suite.json
+	$(PY) -m tests.scorecard $(RESULTS)/suite.json
+
+suite-postgres: bootstrap  ## after x2 once more, on PostgreSQL (DATABASE_URL names the server)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+	  $(PYTEST) tests -q --topology after-2
+
+test: lint unit suite suite-postgres  ## everything CI runs
+
+demo: bootstrap  ## both shops on one and two replicas, the suite, the before/after scorecard
+	@start=$$(date +%s); \
+	$(PYTEST) tests -v --results $(RESULTS)/suite.json; \
+	$(PY) -m tests.scorecard $(RESULTS)/suite.json --markdown docs/scorecard.md; \
+	echo "wall time: $$(( $$(date +%s) - start ))s; written to docs/scorecard.md"
+
+up: bootstrap  ## before x2 on :8001 and after x2 on :8002 for browsing, until Ctrl-C
+	$(PY) -m tests.topology up before-2=8001 after-2=8002
+
+diff:  ## the refactoring, as one diff
+	@diff -ruN -X .diffignore before after || true
+
+clean:  ## remove the environment and every generated file
+	rm -rf $(VENV) $(RESULTS) before/var after/var before/staticfiles after/staticfiles

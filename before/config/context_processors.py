@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def replica(request):
+    return {"replica_name": settings.REPLICA_NAME}

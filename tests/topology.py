@@ -1,0 +1,432 @@
+"""Start a topology on one machine: shared services, N replicas of one tree, nginx in front.
+
+Every process is real and listens on a free loopback port: redis-server, moto's S3 server (MinIO's
+stand-in where Docker is not available), N uvicorn replicas each with its own name and its own
+instance directory (its "container disk"), and nginx rendered from the template compose/ uses.
+Used by the behavioral suite (tests/conftest.py) and by `make up` (python -m tests.topology).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+NGINX_TEMPLATE = ROOT / "compose" / "nginx" / "default.conf.template"
+TOPOLOGIES = {
+    # name: (tree, replicas, sticky)
+    "before-1": ("before", 1, False),
+    "before-2": ("before", 2, False),
+    "before-2-sticky": ("before", 2, True),
+    "after-1": ("after", 1, False),
+    "after-2": ("after", 2, False),
+}
+BUCKET = "shop-media"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Ask Linux to SIGTERM the child if the test run dies without cleaning up."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def wait_until(check, *, what: str, deadline: float = 30.0, interval: float = 0.05):
+    """Poll `check` until it returns a truthy value, or fail after `deadline` seconds."""
+    end = time.monotonic() + deadline
+    last_error: Exception | None = None
+    while time.monotonic() < end:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as exc:  # noqa: BLE001 - anything counts as "not yet"
+            last_error = exc
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not ready after {deadline:.0f}s (last error: {last_error!r})")
+
+
+def render_template(text: str, variables: dict[str, str]) -> str:
+    """Substitute ${NAME} for the given names only, as the official nginx image's envsubst does."""
+    return re.sub(r"\$\{(\w+)\}", lambda m: variables.get(m.group(1), m.group(0)), text)
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+        if self.popen.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, sig)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Replica:
+    name: str
+    port: int
+    instance_dir: Path
+    process: Process
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Topology:
+    """N replicas of one tree behind nginx, with Redis, an S3 server and one database."""
+
+    tree: str
+    replicas_wanted: int = 2
+    sticky: bool = False
+    database_url: str | None = None
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shop-topology-")))
+    nginx_port: int | None = None
+    replicas: list[Replica] = field(default_factory=list)
+    services: list[Process] = field(default_factory=list)
+    _generation: int = 0
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> Topology:
+        try:
+            self._start_redis()
+            self._start_s3()
+            self._prepare_database()
+            for _ in range(self.replicas_wanted):
+                self.replicas.append(self._start_replica())
+            self._start_nginx()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for replica in self.replicas:
+            replica.process.stop()
+        self.replicas.clear()
+        for process in reversed(self.services):
+            process.stop()
+        self.services.clear()
+        if getattr(self, "_server_url", None):
+            self._drop_postgres_database()
+            self._server_url = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Topology:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.nginx_port}"
+
+    def replica(self, index: int) -> Replica:
+        """Replica A is 0, B is 1; on one replica, A and B are the same process."""
+        return self.replicas[index % len(self.replicas)]
+
+    # -- what operators do ---------------------------------------------------------------------
+
+    def redeploy(self) -> None:
+        """Replace every replica, one at a time, by a fresh one with a fresh instance directory."""
+        for index, old in enumerate(list(self.replicas)):
+            self.replicas[index] = self._start_replica()
+            self._reload_nginx()
+            old.process.stop()
+
+    def scale_to(self, count: int) -> None:
+        while len(self.replicas) < count:
+            self.replicas.append(self._start_replica())
+        while len(self.replicas) > count:
+            self.replicas.pop().process.stop()
+        self._reload_nginx()
+
+    # -- the parts -----------------------------------------------------------------------------
+
+    def environment(self) -> dict[str, str]:
+        """One set of variables for every replica of both trees (compose/ uses the same names)."""
+        return {
+            "SECRET_KEY": "topology-secret-key-shared-by-every-replica-0123456789",
+            "JWT_SIGNING_KEY": "topology-jwt-signing-key-shared-by-every-replica-0123456789",
+            "DATABASE_URL": self.database_url or f"sqlite:///{self.workdir / 'db.sqlite3'}",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}",
+            "AWS_S3_PUBLIC_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}",
+            "AWS_STORAGE_BUCKET_NAME": BUCKET,
+            "AWS_ACCESS_KEY_ID": "shop",
+            "AWS_SECRET_ACCESS_KEY": "shop-secret-key",
+            "AWS_S3_REGION_NAME": "us-east-1",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+
+    def _spawn(self, name: str, argv: list[str], *, cwd: Path | None = None, env: dict | None = None) -> Process:
+        log = self.workdir / "logs" / f"{name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            popen = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env={**os.environ, **(env or {})},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads are started before this
+            )
+        return Process(name, popen, log)
+
+    def _wait_for(self, process: Process, check, what: str, deadline: float = 30.0) -> None:
+        def alive_and_ready():
+            if process.popen.poll() is not None:
+                raise RuntimeError(f"{what} exited with {process.popen.returncode}:\n{process.tail()}")
+            return check()
+
+        try:
+            wait_until(alive_and_ready, what=what, deadline=deadline)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}\n{process.tail()}") from None
+
+    def _start_redis(self) -> None:
+        self.redis_port = free_port()
+        data = self.workdir / "redis"
+        data.mkdir(parents=True)
+        process = self._spawn(
+            "redis",
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(data),
+            ],
+        )
+        self.services.append(process)
+
+        def ping():
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+
+        self._wait_for(process, ping, "redis-server")
+
+    def _start_s3(self) -> None:
+        self.s3_port = free_port()
+        process = self._spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port)])
+        self.services.append(process)
+        url = f"http://127.0.0.1:{self.s3_port}"
+        self._wait_for(process, lambda: requests.get(url, timeout=1).status_code < 500, "S3 server")
+        requests.put(f"{url}/{BUCKET}", timeout=5).raise_for_status()
+
+    def _manage(self, *args: str, instance_dir: Path) -> None:
+        env = {**os.environ, **self.environment(), "INSTANCE_DIR": str(instance_dir), "REPLICA_NAME": "setup"}
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT / self.tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+    def _prepare_database(self) -> None:
+        if self.database_url and self.database_url.startswith(("postgres://", "postgresql://")):
+            self._create_postgres_database()
+        self._manage("migrate", "--no-input", instance_dir=self.workdir / "setup")
+
+    def _create_postgres_database(self) -> None:
+        """A fresh database on the server DATABASE_URL names, dropped again by stop()."""
+        import psycopg
+
+        server, _, _ = self.database_url.rpartition("/")
+        name = f"shop_{self.tree}_{os.getpid()}_{free_port()}"
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self._server_url, self.database_url = server, f"{server}/{name}"
+
+    def _drop_postgres_database(self) -> None:
+        import psycopg
+
+        name = self.database_url.rpartition("/")[2]
+        with psycopg.connect(f"{self._server_url}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _start_replica(self) -> Replica:
+        self._generation += 1
+        name = f"{self.tree}-{self._generation}"
+        instance_dir = self.workdir / "replicas" / name
+        instance_dir.mkdir(parents=True)
+        port = free_port()
+        env = {**self.environment(), "INSTANCE_DIR": str(instance_dir), "REPLICA_NAME": name}
+        process = self._spawn(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--proxy-headers",
+                "--forwarded-allow-ips",
+                "127.0.0.1",
+                "--no-access-log",
+                "--lifespan",
+                "off",
+                "--timeout-graceful-shutdown",
+                "5",
+            ],
+            cwd=ROOT / self.tree,
+            env=env,
+        )
+        replica = Replica(name, port, instance_dir, process)
+        self._wait_for(process, lambda: requests.get(f"{replica.url}/healthz", timeout=1).status_code == 200, name)
+        return replica
+
+    def _write_nginx_config(self) -> Path:
+        conf_d = self.workdir / "nginx" / "conf.d"
+        conf_d.mkdir(parents=True, exist_ok=True)
+        servers = " ".join(f"server 127.0.0.1:{r.port};" for r in self.replicas)
+        variables = {
+            "NGINX_PORT": str(self.nginx_port),
+            "NGINX_UPSTREAM_SERVERS": servers,
+            "NGINX_STICKY": "on" if self.sticky else "off",
+        }
+        (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), variables))
+        main = self.workdir / "nginx" / "nginx.conf"
+        main.write_text(
+            "worker_processes 1;\n"
+            f"pid {self.workdir / 'nginx' / 'nginx.pid'};\n"
+            "error_log stderr warn;\n"
+            "events { worker_connections 1024; }\n"
+            "http {\n"
+            "  access_log off;\n"
+            f"  client_body_temp_path {self.workdir / 'nginx'}/client_body;\n"
+            f"  proxy_temp_path {self.workdir / 'nginx'}/proxy;\n"
+            f"  fastcgi_temp_path {self.workdir / 'nginx'}/fastcgi;\n"
+            f"  uwsgi_temp_path {self.workdir / 'nginx'}/uwsgi;\n"
+            f"  scgi_temp_path {self.workdir / 'nginx'}/scgi;\n"
+            f"  include {conf_d}/*.conf;\n"
+            "}\n"
+        )
+        return main
+
+    def _start_nginx(self) -> None:
+        self.nginx_port = self.nginx_port or free_port()
+        main = self._write_nginx_config()
+        argv = ["nginx", "-p", str(main.parent), "-c", str(main), "-e", "stderr", "-g", "daemon off;"]
+        process = self._spawn("nginx", argv)
+        self.services.append(process)
+        self._nginx = process
+        self._wait_for(process, lambda: requests.get(f"{self.url}/healthz", timeout=1).status_code == 200, "nginx")
+
+    def _reload_nginx(self) -> None:
+        if self.nginx_port is None:
+            return
+        self._write_nginx_config()
+        self._nginx.popen.send_signal(signal.SIGHUP)
+        wanted = {r.name for r in self.replicas}
+
+        def serves_only_the_current_replicas():
+            seen = {requests.get(f"{self.url}/healthz", timeout=1).headers["X-Served-By"] for _ in range(8)}
+            return seen <= wanted
+
+        wait_until(serves_only_the_current_replicas, what="nginx reload")
+
+
+def up(specs: list[str]) -> None:
+    """Keep topologies running for browsing until Ctrl-C: `up before-2=8001 after-2=8002`."""
+    running = []
+    try:
+        for spec in specs:
+            name, _, port = spec.partition("=")
+            tree, count, sticky = TOPOLOGIES[name]
+            topology = Topology(tree, count, sticky, database_url=os.environ.get("DATABASE_URL"))
+            topology.nginx_port = int(port) if port else None
+            running.append(topology.start())
+            print(f"{name:>16}: {topology.url}   replicas: {', '.join(r.url for r in topology.replicas)}", flush=True)
+        print("Ctrl-C stops everything.", flush=True)
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for topology in running:
+            topology.stop()
+
+
+def run_with_services(command: list[str]) -> int:
+    """Run a command with its own redis-server and S3 server, e.g. the trees' in-process tests."""
+    topology = Topology("after", 0)
+    try:
+        topology._start_redis()
+        topology._start_s3()
+        return subprocess.call(command, env={**os.environ, **topology.environment()})
+    finally:
+        topology.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="run topologies until Ctrl-C").add_argument(
+        "specs", nargs="+", metavar="NAME=PORT", help=f"NAME is one of {', '.join(TOPOLOGIES)}"
+    )
+    commands.add_parser("run", help="run a command beside fresh Redis and S3 servers").add_argument(
+        "argv", nargs=argparse.REMAINDER
+    )
+    args = parser.parse_args()
+    if args.command == "up":
+        up(args.specs)
+    else:
+        sys.exit(run_with_services(args.argv[1:] if args.argv[:1] == ["--"] else args.argv))
+
+
+if __name__ == "__main__":
+    main()
