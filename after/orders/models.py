@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from catalog.models import Product
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed", "Placed"
+        PACKED = "packed", "Packed"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orders")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    invoice = models.FileField(upload_to="invoices/", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Order #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", args=[self.pk])
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=8, decimal_places=2)
+
+    @property
+    def subtotal(self):
+        return self.unit_price * self.quantity

@@ -1,0 +1,37 @@
+from django.db import transaction
+from django.db.models import F
+
+from cart.cart import CartLine
+from catalog.models import Product
+from orders.models import Order, OrderItem
+
+
+class CheckoutError(ValueError):
+    """The order cannot be placed; nothing was saved. The message is shown to the customer."""
+
+
+def order_place(*, user, lines: list[CartLine]) -> Order:
+    """Turn cart lines into an order, all or nothing, never selling stock that is not there."""
+    if not lines:
+        raise CheckoutError("Your cart is empty.")
+    with transaction.atomic():
+        order = Order.objects.create(user=user, total=sum(line.subtotal for line in lines))
+        for line in lines:
+            # One conditional UPDATE: two buyers racing for the last item cannot both win.
+            taken = Product.objects.filter(pk=line.product.pk, stock__gte=line.quantity).update(
+                stock=F("stock") - line.quantity
+            )
+            if not taken:
+                raise CheckoutError(f"Not enough {line.product.name} in stock.")
+            OrderItem.objects.create(
+                order=order, product=line.product, quantity=line.quantity, unit_price=line.product.price
+            )
+    return order
+
+
+def order_set_status(*, order: Order, status: str) -> Order:
+    if status not in Order.Status.values:
+        raise ValueError(f"Unknown status {status!r}.")
+    order.status = status
+    order.save(update_fields=["status"])
+    return order
