@@ -35,6 +35,9 @@ class OrderItem(models.Model):
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=8, decimal_places=2)
 
+    def __str__(self):
+        return f"{self.quantity} x {self.product}"
+
     @property
     def subtotal(self):
         return self.unit_price * self.quantity
