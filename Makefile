@@ -9,19 +9,20 @@ STAMP   := $(VENV)/.installed
 SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
 PYTEST  := $(PY) -m pytest
 RESULTS := .results
+COMPOSE := docker compose -f compose/compose.yaml
 
 .PHONY: help bootstrap system venv lint unit suite suite-postgres test demo up diff clean
+.PHONY: compose-check compose-up compose-down compose-test
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 bootstrap: system venv  ## install system packages and the Python environment
 
-system:  ## nginx and redis-server from the distribution, when missing
-	@command -v nginx >/dev/null && command -v redis-server >/dev/null || { \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends nginx redis-server >/dev/null; }
-	@# Debian starts its own services on install; the topologies start theirs on free ports instead.
-	@-$(SUDO) pkill -x nginx 2>/dev/null; true
+system:  ## nginx, redis-server and chromium (for the browser journey) from the distribution, when missing
+	@command -v nginx >/dev/null && command -v redis-server >/dev/null && command -v chromium >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends nginx redis-server chromium >/dev/null; }
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt before/requirements.txt after/requirements.txt
@@ -46,7 +47,30 @@ suite-postgres: bootstrap  ## after x2 once more, on PostgreSQL (DATABASE_URL na
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
 	  $(PYTEST) tests -q --topology after-2
 
-test: lint unit suite suite-postgres  ## everything CI runs
+test: lint compose-check unit suite suite-postgres  ## everything CI runs, compose-test too where `docker compose` works
+	@if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then $(MAKE) compose-test; \
+	else echo "docker compose does not work here: compose-test skipped"; fi
+
+compose-check: venv  ## the compose files against the Compose Specification, the Dockerfiles through hadolint
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec compose/compose.yaml compose/compose.test.yaml
+	$(VENV)/bin/hadolint before/Dockerfile after/Dockerfile
+
+compose-up:  ## both shops under Docker Compose: before x2 on :8001, after x2 on :8002, MinIO on :9000
+	$(COMPOSE) up -d --build --wait
+	@echo "before/: http://127.0.0.1:8001   after/: http://127.0.0.1:8002   stop with: make compose-down"
+
+compose-down:  ## stop the Compose stacks and drop their volumes
+	$(COMPOSE) down -v --remove-orphans
+
+# compose.test.yaml also publishes each replica on an ephemeral 127.0.0.1 port, for the A/B tests.
+compose-test: venv  ## both shops under Docker Compose, the suite against :8001 and :8002, then down
+	@trap 'rc=$$?; [ $$rc = 0 ] || $(COMPOSE) -f compose/compose.test.yaml logs --tail 30; \
+	  $(COMPOSE) -f compose/compose.test.yaml down -v --remove-orphans --timeout 5 >/dev/null 2>&1' EXIT; \
+	$(COMPOSE) -f compose/compose.test.yaml down -v --remove-orphans >/dev/null 2>&1; \
+	$(COMPOSE) -f compose/compose.test.yaml up -d --build --wait --wait-timeout 300; \
+	$(PYTEST) tests -v --topology compose-before-2 --topology compose-after-2 --results $(RESULTS)/compose.json; \
+	$(PY) -m tests.scorecard $(RESULTS)/compose.json; \
+	$(PY) -m tests.compose_topology spread
 
 demo: bootstrap  ## both shops on one and two replicas, the suite, the before/after scorecard
 	@start=$$(date +%s); \

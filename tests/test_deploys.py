@@ -1,16 +1,30 @@
 """Deploys: replacing and adding replicas while people are using the shop."""
 
-from tests.client import Visitor
+from tests.client import Visitor, a_picture
 
 
 def test_when_every_replica_is_replaced_then_users_stay_logged_in(topology):
-    """After a redeploy replaces every replica (and its disk), you are still logged in."""
+    """After a redeploy replaces every replica (and its disk), you are still logged in, and uploaded
+    pictures and generated invoices are still there."""
     visitor = Visitor(topology.url)
     username = visitor.sign_up()
+    staff = Visitor(topology.replica(0).url)
+    staff.log_in_as_staff()
+    product_id, slug = staff.create_product(stock=5)
+    assert staff.upload_picture(product_id, a_picture("#ff8800")).status_code == 302
+    buyer = Visitor(topology.replica(0).url)
+    buyer.sign_up()
+    order_id = buyer.place_order(product_id)
+    buyer.generate_invoice(order_id)
 
     topology.redeploy()
 
     assert [visitor.at(r).signed_in_as() for r in topology.replicas] == [username] * len(topology.replicas)
+    for replica in topology.replicas:
+        reader = Visitor(replica.url)
+        url = reader.picture_url(slug)
+        assert url and reader.fetch(url).status_code == 200, f"no picture on {replica.name}"
+        assert buyer.at(replica).get(f"/orders/{order_id}/invoice/").status_code == 200, f"no invoice on {replica.name}"
 
 
 def test_when_a_replica_is_added_then_it_serves_existing_users_at_once(topology):

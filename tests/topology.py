@@ -34,7 +34,11 @@ TOPOLOGIES = {
     "before-2-sticky": ("before", 2, True),
     "after-1": ("after", 1, False),
     "after-2": ("after", 2, False),
+    # The same shops under Docker Compose, already running (make compose-test): tests/compose_topology.py.
+    "compose-before-2": ("before", 2, False),
+    "compose-after-2": ("after", 2, False),
 }
+LOCAL_TOPOLOGIES = [name for name in TOPOLOGIES if not name.startswith("compose-")]
 BUCKET = "shop-media"
 
 
@@ -278,6 +282,8 @@ class Topology:
         if self.database_url and self.database_url.startswith(("postgres://", "postgresql://")):
             self._create_postgres_database()
         self._manage("migrate", "--no-input", instance_dir=self.workdir / "setup")
+        # What the image build does: static files are part of the release, not state.
+        self._manage("collectstatic", "--no-input", instance_dir=self.workdir / "setup")
 
     def _create_postgres_database(self) -> None:
         """A fresh database on the server DATABASE_URL names, dropped again by stop()."""
@@ -301,6 +307,8 @@ class Topology:
         name = f"{self.tree}-{self._generation}"
         instance_dir = self.workdir / "replicas" / name
         instance_dir.mkdir(parents=True)
+        # Idempotent: each replica seeds at start, as each container does, so its own disk gets the demo images.
+        self._manage("seed_shop", instance_dir=instance_dir)
         port = free_port()
         env = {**self.environment(), "INSTANCE_DIR": str(instance_dir), "REPLICA_NAME": name}
         process = self._spawn(
@@ -338,6 +346,9 @@ class Topology:
             "NGINX_PORT": str(self.nginx_port),
             "NGINX_UPSTREAM_SERVERS": servers,
             "NGINX_STICKY": "on" if self.sticky else "off",
+            "NGINX_BACKEND": "shop",
+            # Unused here (the upstream group needs no look-up), but the template names it.
+            "NGINX_LOCAL_RESOLVERS": "127.0.0.1",
         }
         (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), variables))
         main = self.workdir / "nginx" / "nginx.conf"

@@ -1,9 +1,11 @@
 """Settings for the shop. Every value comes from the environment, with local defaults that work."""
 
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from botocore.config import Config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -17,6 +19,14 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Behind TLS set SECURE=true; the local topologies and compose speak plain HTTP on loopback.
+SECURE = env.bool("SECURE", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = SECURE
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -25,7 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "django_ratelimit",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "accounts",
     "catalog",
     "cart",
@@ -48,6 +60,17 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
+# Live updates over Redis pub/sub rather than RedisChannelLayer: each message is a snapshot the client
+# reloads on (re)connect, so at-most-once delivery is enough, and pub/sub has no capacity or expiry that
+# drops messages silently, nor group memberships in Redis that outlive a dead replica.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": env("REDIS_URL", default="redis://127.0.0.1:6379/0"), "socket_connect_timeout": 1}]
+        },
+    },
+}
 
 TEMPLATES = [
     {
@@ -60,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.replica",
+                "cart.context_processors.cart",
             ],
         },
     },
@@ -96,8 +120,67 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:me"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# The JSON API (api/): bearer tokens only, JSON in and out.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+}
+# API tokens: JWTs any replica can verify. Their own key, so rotating SECRET_KEY does not log out
+# every API client; audience and issuer are only checked when set.
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env("JWT_SIGNING_KEY", default="django-insecure-jwt-key-for-local-development-only"),
+    "AUDIENCE": env("JWT_AUDIENCE", default="shop-api"),
+    "ISSUER": env("JWT_ISSUER", default="shop"),
+}
+# Access tokens revoked at logout, until they would have expired anyway.
+CACHES["tokens"] = {
+    "BACKEND": "django_redis.cache.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": "token",
+    "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+}
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Uploaded and generated files: in a private S3 bucket; browsers get presigned URLs that expire.
+# Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself.
+STORAGES = {
+    "default": {
+        "BACKEND": "config.storages.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME", default="shop-media"),
+            "region_name": env("AWS_S3_REGION_NAME", default="us-east-1"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            # The replicas may reach S3 by a name browsers cannot resolve: URLs are signed for this one.
+            "public_endpoint_url": env("AWS_S3_PUBLIC_ENDPOINT_URL", default=None),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 600,
+            "file_overwrite": False,
+            "client_config": Config(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                # A slow store must not hold every worker.
+                connect_timeout=2,
+                read_timeout=10,
+                retries={"max_attempts": 3, "mode": "standard"},
+                # Newer boto3 sends checksums that some S3-compatible servers reject.
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+        },
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -109,4 +192,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+}
+
+# Failed logins per username (accounts.views.LoginView), counted by django-ratelimit.
+RATELIMIT_USE_CACHE = "ratelimit"
+# SET NX with a TTL, then an atomic INCR: exact across replicas, and every counter expires. No
+# IGNORE_EXCEPTIONS: a Redis outage is an error, never a limit that silently opens.
+CACHES["ratelimit"] = {
+    "BACKEND": "django_redis.cache.RedisCache",
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": "ratelimit",
+    "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
 }

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 
 def healthz(request):
@@ -9,8 +8,11 @@ def healthz(request):
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="accounts:me"), name="home"),
+    path("", include("catalog.urls")),
+    path("cart/", include("cart.urls")),
+    path("", include("orders.urls")),
     path("accounts/", include("accounts.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

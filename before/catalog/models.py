@@ -9,7 +9,7 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     price = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
     stock = models.PositiveIntegerField(default=0)
-    # Keys are generated on the server (see catalog.services.product_set_image); the name a
+    # Keys are generated on the server (see catalog.images.product_set_image); the name a
     # browser sent is never part of a path.
     image = models.ImageField(upload_to="products/", blank=True)
     updated_at = models.DateTimeField(auto_now=True)

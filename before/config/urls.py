@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.static import serve
 
 
 def healthz(request):
@@ -9,8 +10,13 @@ def healthz(request):
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="accounts:me"), name="home"),
+    path("", include("catalog.urls")),
+    path("cart/", include("cart.urls")),
+    path("", include("orders.urls")),
     path("accounts/", include("accounts.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Product pictures, from this replica's own disk. Invoices are handed out by their view only.
+    path("media/products/<path:path>", serve, {"document_root": settings.MEDIA_ROOT / "products"}),
 ]

@@ -3,6 +3,7 @@ from django.db.models import F
 
 from cart.cart import CartLine
 from catalog.models import Product
+from live.broadcast import order_status_broadcast, product_stock_broadcast
 from orders.models import Order, OrderItem
 
 
@@ -26,6 +27,9 @@ def order_place(*, user, lines: list[CartLine]) -> Order:
             OrderItem.objects.create(
                 order=order, product=line.product, quantity=line.quantity, unit_price=line.product.price
             )
+        transaction.on_commit(
+            lambda: product_stock_broadcast(product_ids=[line.product.pk for line in lines]), robust=True
+        )
     return order
 
 
@@ -34,4 +38,5 @@ def order_set_status(*, order: Order, status: str) -> Order:
         raise ValueError(f"Unknown status {status!r}.")
     order.status = status
     order.save(update_fields=["status"])
+    transaction.on_commit(lambda: order_status_broadcast(order_id=order.pk), robust=True)
     return order

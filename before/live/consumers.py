@@ -1,0 +1,66 @@
+"""WebSockets that push stock figures and order statuses to the pages showing them."""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from catalog.models import Product
+from live.broadcast import order_group, product_group, status_message, stock_message
+from orders.models import Order
+
+# Application close codes (4000-4999) reach the browser, which then stops reconnecting.
+FORBIDDEN = 4403
+NOT_FOUND = 4404
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Joins one group, then sends the current value: a client that (re)connects anywhere is up to date."""
+
+    group = None
+
+    async def connect(self):
+        await self.accept()
+        refusal = await database_sync_to_async(self.refusal)()
+        if refusal:
+            await self.close(code=refusal)
+            return
+        self.group = self.group_name()
+        # Join before reading, so a change committed in between is sent too, never lost.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send_json(await database_sync_to_async(self.current_message)())
+
+    async def disconnect(self, code):
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def live_update(self, event):
+        await self.send_json(event["message"])
+
+
+class ProductStockConsumer(LiveConsumer):
+    def product(self) -> Product | None:
+        return Product.objects.filter(pk=self.scope["url_route"]["kwargs"]["product_id"]).first()
+
+    def refusal(self) -> int | None:
+        return None if self.product() else NOT_FOUND
+
+    def group_name(self) -> str:
+        return product_group(self.scope["url_route"]["kwargs"]["product_id"])
+
+    def current_message(self) -> dict:
+        return stock_message(self.product())
+
+
+class OrderStatusConsumer(LiveConsumer):
+    def order(self) -> Order | None:
+        return Order.objects.filter(pk=self.scope["url_route"]["kwargs"]["order_id"]).first()
+
+    def refusal(self) -> int | None:
+        order, user = self.order(), self.scope["user"]
+        # The same answer whether the order exists or not, so order numbers are not worth probing.
+        return None if order and (user.is_staff or order.user_id == user.pk) else FORBIDDEN
+
+    def group_name(self) -> str:
+        return order_group(self.scope["url_route"]["kwargs"]["order_id"])
+
+    def current_message(self) -> dict:
+        return status_message(self.order())

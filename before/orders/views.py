@@ -1,0 +1,64 @@
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from cart.cart import cart_clear, cart_lines
+from cart.views import render_cart
+from orders.models import Order
+from orders.services import CheckoutError, order_place, order_set_status
+
+
+@require_POST
+def checkout(request):
+    if not request.user.is_authenticated:
+        # Back to the cart after logging in: /checkout/ itself only takes POST.
+        return redirect_to_login(reverse("cart:detail"))
+    try:
+        order = order_place(user=request.user, lines=cart_lines(request=request))
+    except CheckoutError as error:
+        return render_cart(request, error=str(error), status=400)
+    cart_clear(request=request)
+    messages.success(request, f"Thank you: order #{order.pk} is placed.")
+    return redirect(order)
+
+
+@login_required
+def order_list(request):
+    return render(request, "orders/order_list.html", {"orders": request.user.orders.all()})
+
+
+def _visible_order(request, pk) -> Order:
+    """The order, for its owner and for staff; 404 for everyone else, so ids reveal nothing."""
+    order = get_object_or_404(Order.objects.select_related("user").prefetch_related("items__product"), pk=pk)
+    if order.user_id != request.user.pk and not request.user.is_staff:
+        raise Http404("No such order.")
+    return order
+
+
+@login_required
+def order_detail(request, pk):
+    return render(request, "orders/order_detail.html", {"order": _visible_order(request, pk)})
+
+
+@staff_member_required
+def staff_order_list(request):
+    orders = Order.objects.select_related("user")
+    return render(request, "orders/staff_order_list.html", {"orders": orders})
+
+
+@staff_member_required
+@require_POST
+def order_status(request, pk):
+    order = _visible_order(request, pk)
+    try:
+        order_set_status(order=order, status=request.POST.get("status", ""))
+    except ValueError as error:
+        context = {"order": order, "status_error": str(error)}
+        return render(request, "orders/order_detail.html", context, status=400)
+    messages.success(request, f"Order #{order.pk} is now {order.get_status_display().lower()}.")
+    return redirect(order)

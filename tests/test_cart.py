@@ -1,0 +1,91 @@
+"""The cart: what you picked, remembered between requests in your session."""
+
+import re
+import threading
+
+from tests.client import Visitor
+
+
+def test_when_added_to_the_cart_on_one_replica_then_the_other_shows_it(topology):
+    """You put a mug in your cart on replica A; replica B shows the same cart."""
+    visitor = Visitor(topology.replica(0).url)
+    mug = visitor.products()["enamel-mug"]
+
+    assert visitor.add_to_cart(mug, 2).status_code == 302
+
+    assert visitor.at(topology.replica(1)).cart() == {mug: 2}
+
+
+def test_when_shopping_through_the_load_balancer_then_the_cart_follows_you_to_checkout(visitor):
+    """Through the load balancer you log in, fill your cart, look at it a few times and check out."""
+    visitor.sign_up()
+    products = visitor.products()
+    mug, towel = products["enamel-mug"], products["linen-tea-towel"]
+    visitor.add_to_cart(mug, 1)
+    visitor.add_to_cart(towel, 3)
+
+    carts = [visitor.cart() for _ in range(6)]
+    checkout = visitor.check_out()
+
+    assert carts == [{mug: 1, towel: 3}] * 6
+    placed = re.fullmatch(r"/orders/(\d+)/", checkout.headers.get("Location", ""))
+    assert checkout.status_code == 302 and placed, f"checkout: {checkout.status_code} {checkout.text[:300]}"
+    order_id = int(placed.group(1))
+    assert "Placed" in visitor.get(f"/orders/{order_id}/").text
+    assert visitor.order_ids() == [order_id]
+    assert visitor.cart() == {}
+
+
+def test_when_a_quantity_is_bad_then_the_shop_says_why_and_changes_nothing(topology):
+    """A quantity that is not a positive whole number, or more than is in stock, is refused with a reason."""
+    visitor = Visitor(topology.replica(0).url)
+    mug = visitor.products()["enamel-mug"]
+    visitor.add_to_cart(mug, 1)
+
+    refused = {quantity: visitor.add_to_cart(mug, quantity) for quantity in ["0", "-1", "lots", "2.5", "100000"]}
+
+    assert {quantity: response.status_code for quantity, response in refused.items()} == dict.fromkeys(refused, 400)
+    assert "Quantity must be at least 1." in refused["0"].text
+    assert "Quantity must be a whole number." in refused["lots"].text
+    assert "left in stock" in refused["100000"].text
+    assert visitor.add_to_cart(999999, 1).status_code == 404
+    assert visitor.cart() == {mug: 1}
+
+
+def test_when_checking_out_an_empty_cart_then_no_order_is_placed(topology):
+    """Checking out with nothing in the cart is refused with a reason, and no order appears."""
+    visitor = Visitor(topology.replica(0).url)
+    visitor.sign_up()
+
+    response = visitor.check_out()
+
+    assert response.status_code == 400
+    assert "Your cart is empty." in response.text
+    assert visitor.order_ids() == []
+
+
+def test_when_two_visitors_race_for_the_last_item_then_exactly_one_gets_it(topology):
+    """Two customers, one on each replica, check out the last teapot at the same moment: one order, no oversell."""
+    staff = Visitor(topology.replica(0).url)
+    staff.log_in_as_staff()
+    teapot, slug = staff.create_product(stock=1)
+    buyers = [Visitor(topology.replica(i).url) for i in range(2)]
+    for buyer in buyers:
+        buyer.sign_up()
+        assert buyer.add_to_cart(teapot, 1).status_code == 302
+    start = threading.Barrier(len(buyers))
+    statuses = [None] * len(buyers)
+
+    def check_out(index):
+        start.wait(timeout=10)
+        statuses[index] = buyers[index].check_out().status_code
+
+    threads = [threading.Thread(target=check_out, args=(i,)) for i in range(len(buyers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(statuses) == [302, 400]
+    assert sum(len(buyer.order_ids()) for buyer in buyers) == 1
+    assert staff.stock_of(slug) == 0

@@ -1,0 +1,73 @@
+"""Docker Compose and the local topologies run the same shops the same way (no Docker needed)."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.topology import NGINX_TEMPLATE, ROOT, Topology
+
+COMPOSE = yaml.safe_load((ROOT / "compose" / "compose.yaml").read_text())
+SERVICES = COMPOSE["services"]
+# Set by the replicas' Dockerfile rather than by compose.yaml.
+IMAGE_ENVIRONMENT = {"DJANGO_SETTINGS_MODULE", "INSTANCE_DIR"}
+
+
+def local_topology() -> Topology:
+    topology = Topology("after", 2)
+    topology.redis_port = topology.s3_port = topology.nginx_port = 1
+    return topology
+
+
+def template_variables_the_local_topology_fills() -> set[str]:
+    topology = local_topology()
+    try:
+        conf = topology._write_nginx_config().parent / "conf.d" / "default.conf"
+        assert not re.search(r"\$\{\w+\}", conf.read_text()), "the local topology left a variable unrendered"
+    finally:
+        topology.stop()
+    return set(re.findall(r"\$\{(\w+)\}", NGINX_TEMPLATE.read_text()))
+
+
+def test_both_load_balancers_mount_the_template_the_local_topologies_render():
+    """compose/ and the local topologies build nginx from one template file, not two copies."""
+    template = NGINX_TEMPLATE.relative_to(ROOT / "compose")
+    for name in ("before-lb", "after-lb"):
+        assert f"./{template}:/etc/nginx/templates/default.conf.template:ro" in SERVICES[name]["volumes"]
+
+
+@pytest.mark.parametrize("name", ["before-lb", "after-lb"])
+def test_each_load_balancer_sets_exactly_the_variables_the_template_uses(name):
+    """Every ${VARIABLE} in the nginx template is set by compose and by the local topologies, and no other."""
+    environment = set(SERVICES[name]["environment"])
+    # The image's entrypoint turns this switch into NGINX_LOCAL_RESOLVERS (Docker's DNS server).
+    environment = environment - {"NGINX_ENTRYPOINT_LOCAL_RESOLVERS"} | {"NGINX_LOCAL_RESOLVERS"}
+
+    assert environment == template_variables_the_local_topology_fills()
+
+
+@pytest.mark.parametrize("name", ["before-setup", "before-web", "after-setup", "after-web"])
+def test_every_shop_container_gets_the_variables_a_local_replica_gets(name):
+    """The shop's containers are configured with the same variable names as the local replicas."""
+    # Locally each replica also gets INSTANCE_DIR and REPLICA_NAME; a container's name is its hostname.
+    local = set(local_topology().environment()) | {"INSTANCE_DIR"}
+    # FORWARDED_ALLOW_IPS is uvicorn's own setting, given on its command line locally.
+    in_compose = set(SERVICES[name]["environment"]) - {"FORWARDED_ALLOW_IPS"} | IMAGE_ENVIRONMENT
+
+    assert in_compose == local
+
+
+def test_the_image_sets_the_variables_this_test_assumes_it_sets():
+    """Both trees' Dockerfiles are the same file and set the settings module and the instance directory."""
+    before, after = (Path(ROOT / tree / "Dockerfile").read_text() for tree in ("before", "after"))
+
+    assert before == after
+    assert all(re.search(rf"^\s*(ENV\s+)?{name}=", before, re.MULTILINE) for name in IMAGE_ENVIRONMENT)
+
+
+def test_only_the_load_balancers_and_minio_publish_ports():
+    """Replicas, databases and Redis are reachable only inside the compose network."""
+    publishing = {name for name, service in SERVICES.items() if service.get("ports")}
+
+    assert publishing == {"before-lb", "after-lb", "minio"}
