@@ -47,7 +47,7 @@ def render(results: dict) -> tuple[str, str]:
     topologies = [t for t in TOPOLOGIES if any(t in r for r in results.values())]
     table = [["behavior", *topologies]]
     for _key, doc, by_topology in rows(results):
-        table.append([doc.splitlines()[0] if doc else _key, *(cell(by_topology.get(t)) for t in topologies)])
+        table.append([" ".join(doc.split()) if doc else _key, *(cell(by_topology.get(t)) for t in topologies)])
     passes = [sum(r.get(t, {}).get("outcome") == "pass" for r in results.values()) for t in topologies]
     passed = ["passed", *map(str, passes)]
     table.append(passed)
