@@ -304,7 +304,7 @@ class Topology:
 
     def _start_replica(self) -> Replica:
         self._generation += 1
-        name = f"{self.tree}-{self._generation}"
+        name = f"{self.tree}-replica-{self._generation}"
         instance_dir = self.workdir / "replicas" / name
         instance_dir.mkdir(parents=True)
         # Idempotent: each replica seeds at start, as each container does, so its own disk gets the demo images.
@@ -394,6 +394,13 @@ class Topology:
 
 def up(specs: list[str]) -> None:
     """Keep topologies running for browsing until Ctrl-C: `up before-2=8001 after-2=8002`."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    # A terminal's Ctrl-C reaches the whole process group; `kill` or a closed terminal reaches only us.
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
     running = []
     try:
         for spec in specs:
