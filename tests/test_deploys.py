@@ -1,5 +1,7 @@
 """Deploys: replacing and adding replicas while people are using the shop."""
 
+import pytest
+
 from tests.client import Visitor, a_picture
 
 
@@ -38,3 +40,22 @@ def test_when_a_replica_is_added_then_it_serves_existing_users_at_once(topology)
         assert visitor.at(topology.replicas[-1]).signed_in_as() == username
     finally:
         topology.scale_to(count)
+
+
+def test_a_replica_keeps_nothing_on_its_own_disk(topology):
+    """After signing up, filling a cart, uploading a picture and generating an invoice, no replica has
+    written a single file to its own disk, so losing that disk loses nothing."""
+    if not all(hasattr(r, "instance_dir") for r in topology.replicas):
+        pytest.skip("a container's disk is only inspected on the local topologies")
+    visitor = Visitor(topology.replica(0).url)
+    visitor.sign_up()
+    staff = Visitor(topology.replica(1).url)
+    staff.log_in_as_staff()
+    product_id, _ = staff.create_product(stock=5)
+    assert staff.upload_picture(product_id, a_picture("#00aa55")).status_code == 302
+    visitor.generate_invoice(visitor.place_order(product_id))
+
+    # Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE spill to the system temp dir, and Django deletes them after the request.
+    written = [str(path) for r in topology.replicas for path in r.instance_dir.rglob("*") if path.is_file()]
+
+    assert written == []

@@ -162,6 +162,11 @@ class Topology:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.nginx_port}"
 
+    @property
+    def tree_dir(self) -> Path:
+        """The tree the replicas run; SHOP_TREE_DIR points elsewhere, e.g. a workshop step (make step N=3)."""
+        return Path(os.environ.get("SHOP_TREE_DIR") or ROOT / self.tree)
+
     def replica(self, index: int) -> Replica:
         """Replica A is 0, B is 1; on one replica, A and B are the same process."""
         return self.replicas[index % len(self.replicas)]
@@ -181,6 +186,27 @@ class Topology:
         while len(self.replicas) > count:
             self.replicas.pop().process.stop()
         self._reload_nginx()
+
+    def stop_service(self, name: str) -> None:
+        """An outage of a shared service, "redis" or "s3"; start_service brings it back on the same port."""
+        process = next(p for p in self.services if p.name == name)
+        if name == "redis":
+            # Saved to its --dir and loaded again at start, as a Redis with persistence does.
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=5) as s:
+                s.sendall(b"SHUTDOWN SAVE\r\n")
+            process.popen.wait(10)
+        else:
+            # moto keeps objects in memory; MinIO keeps them on its volume. Carry them over.
+            self._s3_objects = self._s3_snapshot()
+        process.stop()
+        self.services.remove(process)
+
+    def start_service(self, name: str) -> None:
+        if name == "redis":
+            self._start_redis(port=self.redis_port)
+        else:
+            self._start_s3(port=self.s3_port)
+            self._s3_restore(self._s3_objects)
 
     # -- the parts -----------------------------------------------------------------------------
 
@@ -228,10 +254,10 @@ class Topology:
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}\n{process.tail()}") from None
 
-    def _start_redis(self) -> None:
-        self.redis_port = free_port()
+    def _start_redis(self, port: int | None = None) -> None:
+        self.redis_port = port or free_port()
         data = self.workdir / "redis"
-        data.mkdir(parents=True)
+        data.mkdir(parents=True, exist_ok=True)
         process = self._spawn(
             "redis",
             [
@@ -257,19 +283,45 @@ class Topology:
 
         self._wait_for(process, ping, "redis-server")
 
-    def _start_s3(self) -> None:
-        self.s3_port = free_port()
+    def _start_s3(self, port: int | None = None) -> None:
+        self.s3_port = port or free_port()
         process = self._spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port)])
         self.services.append(process)
         url = f"http://127.0.0.1:{self.s3_port}"
         self._wait_for(process, lambda: requests.get(url, timeout=1).status_code < 500, "S3 server")
         requests.put(f"{url}/{BUCKET}", timeout=5).raise_for_status()
 
+    def _s3_client(self):
+        import boto3
+
+        env = self.environment()
+        return boto3.client(
+            "s3",
+            endpoint_url=env["AWS_S3_ENDPOINT_URL"],
+            region_name=env["AWS_S3_REGION_NAME"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def _s3_snapshot(self) -> dict[str, tuple[bytes, str]]:
+        client = self._s3_client()
+        objects = {}
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+            for item in page.get("Contents", []):
+                body = client.get_object(Bucket=BUCKET, Key=item["Key"])
+                objects[item["Key"]] = (body["Body"].read(), body["ContentType"])
+        return objects
+
+    def _s3_restore(self, objects: dict[str, tuple[bytes, str]]) -> None:
+        client = self._s3_client()
+        for key, (data, content_type) in objects.items():
+            client.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType=content_type)
+
     def _manage(self, *args: str, instance_dir: Path) -> None:
         env = {**os.environ, **self.environment(), "INSTANCE_DIR": str(instance_dir), "REPLICA_NAME": "setup"}
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
-            cwd=ROOT / self.tree,
+            cwd=self.tree_dir,
             env=env,
             capture_output=True,
             text=True,
@@ -331,7 +383,7 @@ class Topology:
                 "--timeout-graceful-shutdown",
                 "5",
             ],
-            cwd=ROOT / self.tree,
+            cwd=self.tree_dir,
             env=env,
         )
         replica = Replica(name, port, instance_dir, process)
@@ -371,6 +423,9 @@ class Topology:
 
     def _start_nginx(self) -> None:
         self.nginx_port = self.nginx_port or free_port()
+        # Started as root, nginx's workers run as nobody and must reach their temp dirs to buffer any
+        # body over 16 KB; mkdtemp's 0700 would make every such request a 500.
+        self.workdir.chmod(0o711)
         main = self._write_nginx_config()
         argv = ["nginx", "-p", str(main.parent), "-c", str(main), "-e", "stderr", "-g", "daemon off;"]
         process = self._spawn("nginx", argv)

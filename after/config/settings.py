@@ -44,10 +44,12 @@ INSTALLED_APPS = [
     "orders",
     "api",
     "live",
+    "stateless_checks",
 ]
 
 MIDDLEWARE = [
     "config.middleware.ServedByMiddleware",
+    "config.middleware.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -113,7 +115,7 @@ CACHES = {
 }
 
 # Sessions: in Redis, where every replica finds them.
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_ENGINE = "config.sessions"
 SESSION_CACHE_ALIAS = "sessions"
 
 LOGIN_URL = "accounts:login"

@@ -1,11 +1,7 @@
 from django.contrib import admin
-from django.http import HttpResponse
 from django.urls import include, path
 
-
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
+from config.health import healthz, readyz
 
 urlpatterns = [
     path("", include("catalog.urls")),
@@ -15,4 +11,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
 ]

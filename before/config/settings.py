@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "orders",
     "api",
     "live",
+    "stateless_checks",
 ]
 
 MIDDLEWARE = [

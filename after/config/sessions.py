@@ -1,0 +1,23 @@
+"""Django's cache-backed sessions, except that a store that does not answer is an error, not an empty session.
+
+Django's loader reads any cache error as "no session" (memcached rejects some keys): with Redis down
+that would be a silent logout. The error reaches config.middleware.OutageMiddleware instead, a 503.
+"""
+
+from django.contrib.sessions.backends import cache
+
+
+class SessionStore(cache.SessionStore):
+    def load(self):
+        session_data = self._cache.get(self.cache_key)
+        if session_data is not None:
+            return session_data
+        self._session_key = None
+        return {}
+
+    async def aload(self):
+        session_data = await self._cache.aget(await self.acache_key())
+        if session_data is not None:
+            return session_data
+        self._session_key = None
+        return {}
