@@ -18,9 +18,12 @@ class Order(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
     invoice = models.FileField(upload_to="invoices/", blank=True)
+    # Sent with the checkout form: the same key again is the same order, not a second one.
+    checkout_key = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "checkout_key"], name="order_checkout_key_unique")]
 
     def __str__(self):
         return f"Order #{self.pk}"

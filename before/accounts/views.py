@@ -9,29 +9,31 @@ from django_ratelimit.core import get_usage
 LOGIN_FAILURES_ALLOWED = "5/m"
 
 
-def login_failures(request, *, increment: bool) -> dict | None:
-    """django-ratelimit's count of failed logins for the username in the form (None when limits are off)."""
-    return get_usage(
-        request, group="accounts.login", key="post:username", rate=LOGIN_FAILURES_ALLOWED, increment=increment
-    )
+def login_count(request, *, group: str, increment: bool) -> dict | None:
+    """django-ratelimit's count for the username in the form, in this minute (None when limits are off)."""
+    return get_usage(request, group=group, key="post:username", rate=LOGIN_FAILURES_ALLOWED, increment=increment)
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
 
     def post(self, request, *args, **kwargs):
-        usage = login_failures(request, increment=False)
-        # django-ratelimit limits only above the rate; here the allowance is spent once it is reached.
-        if usage and usage["count"] >= usage["limit"]:
-            retry_after = max(usage["time_left"], 1)
-            response = render(request, "accounts/too_many_attempts.html", {"retry_after": retry_after}, status=429)
-            response["Retry-After"] = str(retry_after)
-            return response
+        # Each attempt is counted before its password is checked, in one atomic step: of attempts that
+        # arrive together, on any replica, only the allowance gets that far. Successes are taken off again.
+        attempts = login_count(request, group="accounts.login", increment=True)
+        if attempts:
+            successes = login_count(request, group="accounts.login-ok", increment=False)
+            if attempts["count"] - successes["count"] > attempts["limit"]:
+                retry_after = max(attempts["time_left"], 1)
+                context = {"retry_after": retry_after}
+                response = render(request, "accounts/too_many_attempts.html", context, status=429)
+                response["Retry-After"] = str(retry_after)
+                return response
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        login_failures(self.request, increment=True)
-        return super().form_invalid(form)
+    def form_valid(self, form):
+        login_count(self.request, group="accounts.login-ok", increment=True)
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

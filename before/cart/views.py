@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -9,7 +11,12 @@ from catalog.models import Product
 def render_cart(request, *, error: str | None = None, status: int = 200):
     """The cart page; with an error (and a 4xx status) when a change or a checkout was refused."""
     lines = cart_lines(request=request)
-    context = {"lines": lines, "total": sum(line.subtotal for line in lines), "error": error}
+    context = {
+        "lines": lines,
+        "total": sum(line.subtotal for line in lines),
+        "error": error,
+        "checkout_key": uuid.uuid4(),
+    }
     return render(request, "cart/cart.html", context, status=status)
 
 

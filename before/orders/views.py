@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
@@ -13,13 +15,24 @@ from orders.models import Order
 from orders.services import CheckoutError, order_place, order_set_status
 
 
+def parse_checkout_key(value: str | None) -> uuid.UUID | None:
+    """The key the cart page puts in its checkout form; a form without one (a script's) gets none."""
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise CheckoutError("This checkout form is damaged: reload the cart and try again.") from None
+
+
 @require_POST
 def checkout(request):
     if not request.user.is_authenticated:
         # Back to the cart after logging in: /checkout/ itself only takes POST.
         return redirect_to_login(reverse("cart:detail"))
     try:
-        order = order_place(user=request.user, lines=cart_lines(request=request))
+        checkout_key = parse_checkout_key(request.POST.get("checkout_key"))
+        order = order_place(user=request.user, lines=cart_lines(request=request), checkout_key=checkout_key)
     except CheckoutError as error:
         return render_cart(request, error=str(error), status=400)
     cart_clear(request=request)

@@ -157,3 +157,60 @@ def test_customers_cannot_change_the_status_of_their_order(client, ann, mug):
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.status == "placed"
+
+
+def checkout_key(client) -> str:
+    """The key the cart page puts in its checkout form."""
+    return str(client.get(reverse("cart:detail")).context["checkout_key"])
+
+
+def test_a_checkout_resent_with_the_same_key_is_the_same_order(client, ann, mug):
+    """A checkout whose answer was lost and is sent again (same form, same key) places no second order."""
+    add(client, mug, 1)
+    key = checkout_key(client)
+    first = client.post(reverse("orders:checkout"), {"checkout_key": key})
+    add(client, mug, 1)  # as if the first answer was lost before the cart was emptied
+
+    again = client.post(reverse("orders:checkout"), {"checkout_key": key})
+
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert Order.objects.filter(user=ann).count() == 1
+    assert Product.objects.get(pk=mug.pk).stock == 4
+    assert client.get(reverse("cart:detail")).context["lines"] == []
+
+
+def test_a_new_checkout_form_places_a_new_order(client, ann, mug):
+    """Each visit to the cart page gives its form a new key, so buying again is a new order."""
+    for _ in range(2):
+        add(client, mug, 1)
+        assert client.post(reverse("orders:checkout"), {"checkout_key": checkout_key(client)}).status_code == 302
+
+    assert Order.objects.filter(user=ann).count() == 2
+
+
+def test_a_damaged_checkout_key_is_refused_and_nothing_is_saved(client, ann, mug):
+    """A checkout key that is not one the shop made is a 400 with the reason; no order, the cart stays."""
+    add(client, mug, 1)
+
+    response = client.post(reverse("orders:checkout"), {"checkout_key": "not-a-key"})
+
+    assert response.status_code == 400
+    assert b"This checkout form is damaged" in response.content
+    assert not Order.objects.exists()
+    assert len(client.get(reverse("cart:detail")).context["lines"]) == 1
+
+
+def test_the_same_key_from_another_customer_is_their_own_order(client, ann, mug, django_user_model):
+    """Keys are per customer: someone else's key never shows them your order."""
+    add(client, mug, 1)
+    key = checkout_key(client)
+    client.post(reverse("orders:checkout"), {"checkout_key": key})
+    client.force_login(django_user_model.objects.create_user("bob"))
+    add(client, mug, 1)
+
+    response = client.post(reverse("orders:checkout"), {"checkout_key": key})
+
+    bob_order = Order.objects.get(user__username="bob")
+    assert response["Location"] == bob_order.get_absolute_url()
+    assert Order.objects.count() == 2
