@@ -1,0 +1,58 @@
+"""How many SQL queries and Redis commands one request of each benchmarked path makes, in-process.
+
+bench/run.py runs this inside a tree (cwd before/ or after/) with a running topology's environment,
+and reads the JSON it prints. Each request is sent twice and the second one counted, so connections
+and caches opened once per process are not charged to the request.
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.getcwd())
+
+import django  # noqa: E402
+
+django.setup()
+
+import redis  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+CUSTOMER = {"username": "customer", "password": "customer-password-123"}
+
+
+def redis_calls(server: redis.Redis) -> dict[str, int]:
+    return {name.removeprefix("cmdstat_"): stats["calls"] for name, stats in server.info("commandstats").items()}
+
+
+def count(server: redis.Redis, send) -> dict:
+    send()
+    before = redis_calls(server)
+    with CaptureQueriesContext(connection) as queries:
+        response = send()
+    after = redis_calls(server)
+    commands = {name: calls - before.get(name, 0) for name, calls in after.items() if name != "info"}
+    commands = {name: calls for name, calls in sorted(commands.items()) if calls}
+    return {"status": response.status_code, "sql": len(queries), "redis": sum(commands.values()), "commands": commands}
+
+
+def main(slug: str, cart_product_id: str) -> None:
+    server = redis.Redis.from_url(os.environ["REDIS_URL"])
+    customer = Client(SERVER_NAME="127.0.0.1")
+    assert customer.login(**CUSTOMER), "the seeded customer cannot log in"
+    token = Client(SERVER_NAME="127.0.0.1").post("/api/auth/token", CUSTOMER, content_type="application/json")
+    bearer = {"Authorization": f"Bearer {token.json()['access']}"}
+    sends = {
+        "product": lambda: customer.get(f"/products/{slug}/"),
+        "cart_page": lambda: customer.get("/cart/"),
+        "cart_add": lambda: customer.post(f"/cart/add/{cart_product_id}/", {"quantity": "1"}),
+        "api_read": lambda: Client(SERVER_NAME="127.0.0.1").get("/api/me", headers=bearer),
+        "login": lambda: Client(SERVER_NAME="127.0.0.1").post("/accounts/login/", CUSTOMER),
+    }
+    print(json.dumps({name: count(server, send) for name, send in sends.items()}))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
