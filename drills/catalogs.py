@@ -1,0 +1,445 @@
+"""Bad-input catalogs: each case is tried against after x2 and must be refused with a 4xx, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import time
+import uuid
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import jwt
+import redis
+import requests
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from drills.report import Report, statuses
+from tests.client import PASSWORD, Visitor, a_picture
+
+TIMEOUT = 15
+# HS512 with the shared key is one of the forgeries; PyJWT's warning about its length is expected.
+warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning)
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hmac_signed(header: dict, claims: dict, key: str) -> str:
+    """A JWT whose header says one algorithm while its signature is HMAC-SHA256 with the shared key."""
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+    signature = hmac.new(key.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(signature)}"
+
+
+def api_tokens(base_url: str, username: str) -> dict:
+    response = requests.post(
+        f"{base_url}/api/auth/token", json={"username": username, "password": PASSWORD}, timeout=TIMEOUT
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def api_me(base_url: str, access: str) -> int:
+    headers = {"Authorization": f"Bearer {access}"}
+    return requests.get(f"{base_url}/api/me", headers=headers, timeout=TIMEOUT).status_code
+
+
+def api_refresh(base_url: str, refresh: str) -> requests.Response:
+    return requests.post(f"{base_url}/api/auth/token/refresh", json={"refresh": refresh}, timeout=TIMEOUT)
+
+
+def manage_shell(topology, code: str) -> None:
+    topology._manage("shell", "-c", code, instance_dir=topology.workdir / "setup")
+
+
+# -- tokens --------------------------------------------------------------------------------------
+
+
+def tokens(topology, report: Report) -> None:
+    a, b = topology.replica(0).url, topology.replica(1).url
+    key = topology.environment()["JWT_SIGNING_KEY"]
+    username = Visitor(a).sign_up()
+    pair = api_tokens(a, username)
+    claims = jwt.decode(pair["access"], options={"verify_signature": False})
+    header_b64, payload_b64, signature_b64 = pair["access"].split(".")
+
+    def forged(**changes) -> str:
+        return jwt.encode({**claims, "jti": uuid.uuid4().hex, **changes}, key, algorithm="HS256")
+
+    def unsigned(alg: str) -> str:
+        return f"{b64(json.dumps({'alg': alg, 'typ': 'JWT'}).encode())}.{payload_b64}."
+
+    other = {**claims, "user_id": str(int(claims["user_id"]) + 1) if str(claims["user_id"]).isdigit() else "1"}
+    now = int(time.time())
+    other_payload = b64(json.dumps(other).encode())
+    cases = {
+        "tampered payload (another user_id, old signature)": f"{header_b64}.{other_payload}.{signature_b64}",
+        "signature stripped": f"{header_b64}.{payload_b64}.",
+        "signature truncated": f"{header_b64}.{payload_b64}.{signature_b64[:-6]}",
+        "alg none": unsigned("none"),
+        "alg None": unsigned("None"),
+        "alg NONE": unsigned("NONE"),
+        "alg nOnE": unsigned("nOnE"),
+        "HS/RS confusion: RS256 header, HMAC signature": hmac_signed({"alg": "RS256", "typ": "JWT"}, claims, key),
+        "HS512 with the right key (not the pinned HS256)": jwt.encode(claims, key, algorithm="HS512"),
+        "signed with another key": jwt.encode(claims, "not-the-key-" * 4, algorithm="HS256"),
+        "expired (forged with the real key)": forged(exp=now - 60, iat=now - 400),
+        "nbf in the future": forged(nbf=now + 3600),
+        "wrong audience": forged(aud="someone-else"),
+        "no audience": {k: v for k, v in claims.items() if k != "aud"},
+        "wrong issuer": forged(iss="evil"),
+        "refresh token used as access": pair["refresh"],
+    }
+    row = report.row("tokens", "forged, tampered or misused access tokens on /api/me", hard=True)
+    # The control: a token forged with the real key and untouched claims is accepted, so the forged
+    # cases below are refused for the one claim they change.
+    control = api_me(b, forged())
+    row.count(control == 200, control)
+    seen = []
+    for name, token in cases.items():
+        if isinstance(token, dict):
+            token = jwt.encode({**token, "jti": uuid.uuid4().hex}, key, algorithm="HS256")
+        for base in (a, b):
+            status = api_me(base, token)
+            seen.append(status)
+            row.count(status == 401, status)
+            if status != 401:
+                row.note += f"{name}: {status}; "
+    row.note = f"{len(cases)} kinds on both replicas: {statuses(seen)}; control {control}" + (
+        f"; accepted: {row.note}" if row.note else ""
+    )
+
+    row = report.row("tokens", "access token presented as a refresh token", hard=True)
+    status = api_refresh(b, pair["access"]).status_code
+    row.count(status == 401, status)
+    row.note = f"{status}"
+
+    # Revoked: logout on A, both tokens on B.
+    pair2 = api_tokens(a, username)
+    requests.post(
+        f"{a}/api/auth/logout",
+        json={"refresh": pair2["refresh"]},
+        headers={"Authorization": f"Bearer {pair2['access']}"},
+        timeout=TIMEOUT,
+    )
+    row = report.row("tokens", "revoked at logout on A, presented on B", hard=True)
+    got = [api_me(b, pair2["access"]), api_refresh(b, pair2["refresh"]).status_code]
+    for status in got:
+        row.count(status == 401, status)
+    row.note = f"access, refresh: {statuses(got)}"
+
+    row = report.row("tokens", "refresh token reused after rotation", hard=True)
+    pair3 = api_tokens(a, username)
+    first = api_refresh(a, pair3["refresh"]).status_code
+    again = api_refresh(b, pair3["refresh"]).status_code
+    row.count(first == 200 and again == 401, again)
+    row.note = f"first {first}, reuse {again}"
+
+    row = report.row("tokens", "20 parallel refreshes of one token over both replicas", hard=True)
+    pair4 = api_tokens(a, username)
+    with ThreadPoolExecutor(20) as pool:
+        got = list(pool.map(lambda i: api_refresh((a, b)[i % 2], pair4["refresh"]).status_code, range(20)))
+    winners = got.count(200)
+    for status in got:
+        row.count(status in (200, 401), status)
+    row.failed = winners > 1
+    row.note = f"{winners} succeeded (target: at most 1); {statuses(got)}"
+
+    row = report.row("tokens", "garbage and oversized Authorization headers", hard=True)
+    headers = {
+        "Bearer": 401,
+        "Bearer ": 401,
+        "Bearer  x": 401,
+        "Basic dXNlcjpwYXNz": 401,
+        "Bearer a.b.c": 401,
+        "Bearer ....": 401,
+        f"Bearer {pair['access']} extra": 401,
+        "Bearer " + "A" * 7000: 401,  # within nginx's header buffers: reaches the app
+        "Bearer " + "A" * 20000: 400,  # past them: nginx answers 400 itself
+    }
+    seen = []
+    for value, wanted in headers.items():
+        status = requests.get(f"{topology.url}/api/me", headers={"Authorization": value}, timeout=TIMEOUT).status_code
+        seen.append(status)
+        row.count(status == wanted, status)
+    # Non-ASCII bytes in the header, sent raw.
+    status = requests.get(
+        f"{topology.url}/api/me", headers={"Authorization": "Bearer ü€".encode()}, timeout=TIMEOUT
+    ).status_code
+    seen.append(status)
+    row.count(status in (400, 401), status)
+    row.note = statuses(seen)
+
+    # Deactivated, then deleted: both through manage.py shell, as an operator would.
+    victim = Visitor(a).sign_up()
+    pair5 = api_tokens(a, victim)
+    row = report.row("tokens", "user deactivated, then deleted: access and refresh", hard=True)
+    users = f"from django.contrib.auth.models import User; users = User.objects.filter(username='{victim}')"
+    manage_shell(topology, f"{users}; users.update(is_active=False)")
+    got = [api_me(b, pair5["access"]), api_refresh(b, pair5["refresh"]).status_code]
+    pair6 = None
+    manage_shell(topology, f"{users}; users.update(is_active=True)")
+    pair6 = api_tokens(a, victim)
+    manage_shell(topology, f"{users}; users.delete()")
+    got += [api_me(b, pair6["access"]), api_refresh(b, pair6["refresh"]).status_code]
+    for status in got:
+        row.count(status == 401, status)
+    row.note = f"deactivated access, refresh; deleted access, refresh: {got}"
+
+
+# -- uploads -------------------------------------------------------------------------------------
+
+
+def uploads(topology, report: Report) -> None:
+    staff = Visitor(topology.url)
+    staff.log_in_as_staff()
+    product_id, slug = staff.create_product(stock=5)
+    png = a_picture("red")
+
+    row = report.row("uploads", "over the size limit: 7 MB at nginx, 5.5 MB at the app", hard=True)
+    at_nginx = staff.upload_picture(product_id, b"\0" * (7 * 1024 * 1024)).status_code
+    at_app = staff.at(topology.replica(0)).upload_picture(product_id, png + b"\0" * (5_500_000)).status_code
+    row.count(at_nginx == 413, at_nginx)
+    row.count(at_app == 413, at_app)
+    row.note = f"nginx {at_nginx}, app {at_app}"
+
+    row = report.row("uploads", "not an image: text, SVG with script, zero bytes, truncated PNG", hard=True)
+    bad = {
+        "notes.png": b"just some text, not a picture",
+        "logo.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "logo.png": b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+        "empty.png": b"",
+        "half.png": png[: len(png) // 2],
+    }
+    seen = []
+    for name, data in bad.items():
+        status = staff.upload_picture(product_id, data, filename=name).status_code
+        seen.append(status)
+        row.count(status == 400, status)
+    row.note = statuses(seen)
+
+    row = report.row("uploads", "polyglot: a PNG with HTML and a zip appended", hard=True)
+    payload = b"<script>alert('polyglot')</script>PK\x03\x04polyglot-zip"
+    status = staff.upload_picture(product_id, png + payload, filename="poly.png").status_code
+    url = staff.picture_url(slug)
+    stored = staff.fetch(url).content if url else b""
+    row.count(status == 302 and url is not None and b"polyglot" not in stored, status)
+    kept = "kept!" if b"polyglot" in stored else "gone"
+    row.note = f"{status}; the stored copy is re-encoded ({len(stored)} bytes, payload {kept})"
+
+    row = report.row("uploads", "hostile filenames: traversal, 300 characters, Unicode, NUL", hard=True)
+    names = ["../../../etc/passwd.png", "x" * 300 + ".png", "фото 写真 📷.png", "..\\..\\boot.ini.png", "a\0b.png"]
+    notes = []
+    for name in names:
+        status = staff.upload_picture(product_id, a_picture("blue"), filename=name).status_code
+        url = staff.picture_url(slug) or ""
+        key = re.search(r"/(products/[^?]+)", url)
+        safe = status == 302 and bool(key) and re.fullmatch(r"products/[A-Za-z0-9_-]+\.\w+", key.group(1))
+        row.count(bool(safe) or status == 400, status)
+        notes.append(str(status))
+    row.note = f"{', '.join(notes)}; every stored key is products/<random>.<format>"
+
+    row = report.row("uploads", "same filename by two staff sessions at once, through A and B", hard=True)
+    other = Visitor(topology.replica(1).url)
+    other.log_in_as_staff()
+    second_id, second_slug = other.create_product(stock=5)
+    jobs = [(staff.at(topology.replica(0)), product_id, "green"), (other, second_id, "yellow")]
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda j: j[0].upload_picture(j[1], a_picture(j[2]), "same.png").status_code, jobs))
+    urls = [staff.picture_url(slug), staff.picture_url(second_slug)]
+    keys = {re.search(r"/(products/[^?]+)", u or "").group(1) for u in urls if u}
+    colours = [fetched_colour(staff.fetch(u).content) if u else None for u in urls]
+    for status in got:
+        row.count(status == 302, status)
+    row.failed = len(keys) != 2 or colours != [(0, 128, 0), (255, 255, 0)]
+    row.note = f"{statuses(got)}; {len(keys)} distinct objects, each with its own picture: {not row.failed}"
+
+    row = report.row("uploads", "presigned URL tampered or expired")
+    url = staff.picture_url(slug)
+    tampered = re.sub(r"(X-Amz-Signature=)\w{4}", r"\g<1>0000", url)
+    expired = re.sub(r"X-Amz-Expires=\d+", "X-Amz-Expires=1", url)
+    got = [requests.get(tampered, timeout=TIMEOUT).status_code, requests.get(expired, timeout=TIMEOUT).status_code]
+    if got == [200, 200]:
+        row.note = "not checkable on moto: it serves presigned URLs without verifying signatures (MinIO/S3 do: 403)"
+    else:
+        for status in got:
+            row.count(status == 403, status)
+        row.note = f"tampered, expiry edited: {got}"
+
+    row = report.row("uploads", "another customer's invoice (GET and POST)", hard=True)
+    owner, stranger = Visitor(topology.url), Visitor(topology.url)
+    owner.sign_up()
+    stranger.sign_up()
+    order_id = owner.place_order(product_id)
+    owner.generate_invoice(order_id)
+    got = [
+        stranger.get(f"/orders/{order_id}/invoice/").status_code,
+        stranger.post(f"/orders/{order_id}/invoice/").status_code,
+        stranger.get(f"/orders/{order_id}/").status_code,
+    ]
+    for status in got:
+        row.count(status == 404, status)
+    row.note = f"{got} (owner gets {owner.get(f'/orders/{order_id}/invoice/').status_code})"
+
+
+def fetched_colour(data: bytes):
+    import io
+
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data)).convert("RGB").getpixel((0, 0))
+
+
+# -- rate limits ---------------------------------------------------------------------------------
+
+
+def rate_limits(topology, report: Report) -> None:
+    username = f"target-{uuid.uuid4().hex[:8]}"
+    Visitor(topology.replica(0).url).sign_up(username)
+    attackers = [Visitor(topology.replica(i % 2).url) for i in range(50)]
+    for attacker in attackers:
+        attacker.get("/accounts/login/")  # the CSRF cookie first, so the burst is only the logins
+    form = {"username": username, "password": "wrong-password"}
+    started = time.monotonic()
+    with ThreadPoolExecutor(50) as pool:
+        # Each password check costs a PBKDF2 hash: fifty at once on two cores take a while.
+        got = list(pool.map(lambda v: v.post("/accounts/login/", form, timeout=90).status_code, attackers))
+    took = time.monotonic() - started
+    past = sum(status != 429 for status in got)
+    row = report.row("rate limits", "50 concurrent failed logins over A and B, limit 5", hard=True)
+    for status in got:
+        row.count(status in (200, 429), status)
+    row.failed = past > 5
+    row.note = f"{past} got past the limit (target: 5); {statuses(got)} in {took:.1f}s"
+
+    username = f"target-{uuid.uuid4().hex[:8]}"
+    spoofer = Visitor(topology.url)
+    got = []
+    for i in range(10):
+        headers = {"X-Forwarded-For": f"203.0.113.{i}", "X-Real-IP": f"198.51.100.{i}"}
+        response = spoofer.post("/accounts/login/", {"username": username, "password": "x"}, headers=headers)
+        got.append(response.status_code)
+    past = sum(status != 429 for status in got)
+    row = report.row("rate limits", "10 failed logins, X-Forwarded-For spoofed on each", hard=True)
+    for status in got:
+        row.count(status in (200, 429), status)
+    row.failed = past > 5
+    row.note = f"{past} got past (target: 5); {statuses(got)}"
+
+    client = redis.Redis(port=topology.redis_port)
+    keys = [k for k in client.scan_iter(match="*ratelimit*", count=1000)]
+    without = [k for k in keys if client.ttl(k) < 0]
+    row = report.row("rate limits", "every rate-limit counter in Redis has a TTL", hard=True)
+    row.tried, row.as_expected = len(keys), len(keys) - len(without)
+    row.failed = not keys
+    row.note = f"{len(keys)} counters, {len(without)} without TTL"
+    client.close()
+
+
+# -- web -----------------------------------------------------------------------------------------
+
+
+def web(topology, report: Report) -> None:
+    base = topology.url
+    product_id = next(iter(Visitor(base).products().values()))
+
+    row = report.row("web", "form POST without CSRF token, with a foreign Origin", hard=True)
+    fresh = requests.Session()
+    got = [fresh.post(f"{base}/cart/add/{product_id}/", data={"quantity": "1"}, timeout=TIMEOUT).status_code]
+    visitor = Visitor(base)
+    visitor.get("/accounts/login/")
+    got.append(visitor.add_to_cart(product_id, 1).status_code)  # control: with token and no Origin
+    for origin in ("http://evil.example", "null", base.replace("127.0.0.1", "localhost")):
+        got.append(visitor.post(f"/cart/add/{product_id}/", {"quantity": "1"}, headers={"Origin": origin}).status_code)
+    expected = [403, 302, 403, 403, 403]
+    for status, wanted in zip(got, expected, strict=True):
+        row.count(status == wanted, status)
+    row.note = f"missing, control, evil, null, other host: {got}"
+
+    row = report.row("web", "WebSocket from a foreign Origin; order socket without login", hard=True)
+    ws = base.replace("http://", "ws://")
+    refused = []
+    try:
+        with connect(f"{ws}/ws/products/{product_id}/", origin="http://evil.example", open_timeout=10) as s:
+            s.recv(timeout=5)
+            refused.append("accepted!")
+    except InvalidStatus as exc:
+        refused.append(exc.response.status_code)
+    order_owner = Visitor(base)
+    order_owner.sign_up()
+    order_id = order_owner.place_order(product_id)
+    try:
+        with connect(f"{ws}/ws/orders/{order_id}/", origin=base, open_timeout=10) as s:
+            s.recv(timeout=5)
+            refused.append("data sent!")
+    except ConnectionClosed as exc:
+        refused.append(exc.rcvd.code if exc.rcvd else "closed")
+    except InvalidStatus as exc:
+        refused.append(exc.response.status_code)
+    row.count(refused[0] == 403)
+    row.count(refused[1] in (4403, 403))
+    row.note = f"foreign origin: {refused[0]}, no login: {refused[1]}"
+
+    row = report.row("web", "session fixation: a planted session cookie, then login", hard=True)
+    attacker = Visitor(base)
+    attacker.add_to_cart(product_id, 1)
+    planted = attacker.http.cookies.get("sessionid")
+    victim = Visitor(base)
+    victim.http.cookies.set("sessionid", planted, domain="127.0.0.1", path="/")
+    victim.sign_up()
+    rotated = victim.http.cookies.get("sessionid") != planted
+    attacker_in = attacker.signed_in_as()
+    row.count(bool(planted) and rotated and attacker_in is None)
+    row.note = f"session key rotated at login: {rotated}; attacker's cookie logged in: {attacker_in is not None}"
+
+    row = report.row("web", "malformed JSON and form fields", hard=True)
+    seen, unexpected = [], []
+
+    def record(name, status, ok):
+        seen.append(status)
+        row.count(ok, status)
+        if not ok:
+            unexpected.append(f"{name}: {status}")
+
+    bodies = ["{bad", "[1, 2]", '{"username": {"$ne": 1}, "password": []}', "null", '"x"', "\xff\xfe", "{}" * 10000]
+    for body in bodies:
+        status = requests.post(
+            f"{base}/api/auth/token",
+            data=body.encode("utf-8", "surrogateescape"),
+            headers={"Content-Type": "application/json"},
+            timeout=TIMEOUT,
+        ).status_code
+        record(f"token {body[:12]!r}", status, 400 <= status < 500)
+    for body in ['{"refresh": 123}', '{"refresh": ["a"]}', '{"refresh": null}', "{bad"]:
+        status = requests.post(
+            f"{base}/api/auth/token/refresh", data=body, headers={"Content-Type": "application/json"}, timeout=TIMEOUT
+        ).status_code
+        record(f"refresh {body!r}", status, 400 <= status < 500)
+    shopper = Visitor(base)
+    shopper.sign_up()
+    for quantity in ["abc", "-1", "0", "", "1e9", "99999999999999999999999", "1.5", "\x00", "<script>"]:
+        status = shopper.add_to_cart(product_id, quantity).status_code
+        record(f"quantity {quantity!r}", status, status == 400)
+    # An Arabic-Indic digit one is a whole number to Python's int(), as to Django's IntegerField.
+    status = shopper.add_to_cart(product_id, "\u0661").status_code
+    record("quantity '\\u0661'", status, status in (302, 400))
+    for path in (f"/cart/add/{product_id}/", f"/cart/update/{product_id}/"):
+        status = shopper.post(path, {"quantity": ["1", "2"]}).status_code  # the field twice
+        record(f"{path} quantity twice", status, status in (302, 400))
+    empty = Visitor(base)
+    empty.sign_up()
+    status = empty.check_out().status_code
+    record("checkout with an empty cart", status, status == 400)
+    form = {"username": "x" * 500, "password1": "a", "password2": "b"}
+    status = Visitor(base).post("/accounts/signup/", form).status_code
+    record("signup with a 500-character name", status, status == 400)
+    row.note = statuses(seen) + (f"; unexpected: {'; '.join(unexpected)}" if unexpected else "")
+
+
+CATALOGS = [tokens, uploads, rate_limits, web]
