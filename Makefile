@@ -11,18 +11,21 @@ PYTEST  := $(PY) -m pytest
 RESULTS := .results
 COMPOSE := docker compose -f compose/compose.yaml
 
-.PHONY: help bootstrap system venv lint unit suite suite-postgres test demo up diff clean
+.PHONY: help bootstrap system venv lint unit checks suite suite-postgres test demo up diff clean
 .PHONY: compose-check compose-up compose-down compose-test
+.PHONY: docs docs-check step steps
+.PHONY: bench bench-smoke
+.PHONY: drills
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 bootstrap: system venv  ## install system packages and the Python environment
 
-system:  ## nginx, redis-server and chromium (for the browser journey) from the distribution, when missing
-	@command -v nginx >/dev/null && command -v redis-server >/dev/null && command -v chromium >/dev/null || { \
+system:  ## nginx, redis-server, chromium (browser journey) and wrk (make bench) from the distribution, when missing
+	@command -v nginx >/dev/null && command -v redis-server >/dev/null && command -v chromium >/dev/null && command -v wrk >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) apt-get install -y -qq --no-install-recommends nginx redis-server chromium >/dev/null; }
+	  $(SUDO) apt-get install -y -qq --no-install-recommends nginx redis-server chromium wrk >/dev/null; }
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt before/requirements.txt after/requirements.txt
@@ -39,6 +42,11 @@ unit: bootstrap  ## each tree's in-process tests, the same files in both, beside
 	$(PY) -m tests.topology run -- bash -c 'cd before && ../$(PYTEST) -q'
 	$(PY) -m tests.topology run -- bash -c 'cd after && ../$(PYTEST) -q'
 
+checks: venv  ## the stateless_checks package's own tests, then what it reports on each tree
+	cd stateless_checks && ../$(PYTEST) -q
+	cd before && ../$(PY) manage.py check --tag stateless
+	cd after && ../$(PY) manage.py check --tag stateless --fail-level WARNING
+
 suite: bootstrap  ## the behavioral suite on every topology, checked against tests/expected.toml
 	$(PYTEST) tests -v --results $(RESULTS)/suite.json
 	$(PY) -m tests.scorecard $(RESULTS)/suite.json
@@ -47,7 +55,7 @@ suite-postgres: bootstrap  ## after x2 once more, on PostgreSQL (DATABASE_URL na
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
 	  $(PYTEST) tests -q --topology after-2
 
-test: lint compose-check unit suite suite-postgres  ## everything CI runs, compose-test too where `docker compose` works
+test: lint docs-check compose-check unit checks suite suite-postgres bench-smoke drills  ## everything CI runs, compose-test too where `docker compose` works
 	@if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then $(MAKE) compose-test; \
 	else echo "docker compose does not work here: compose-test skipped"; fi
 
@@ -81,8 +89,29 @@ demo: bootstrap  ## both shops on one and two replicas, the suite, the before/af
 up: bootstrap  ## before x2 on :8001 and after x2 on :8002 for browsing, until Ctrl-C
 	$(PY) -m tests.topology up before-2=8001 after-2=8002
 
+bench: bootstrap  ## what statelessness costs: before x1 against after x1 (and x2), written to docs/benchmarks.md
+	$(PY) -m bench.run
+
+bench-smoke: bootstrap  ## every benchmark for a second, to keep `make bench` working (asserts nothing about speed)
+	$(PY) -m bench.run --smoke --output $(RESULTS)/bench-smoke.md
+
+drills: bootstrap  ## bad inputs, a killed replica, a rolling restart, Redis and S3 outages on after x2: docs/drills.md
+	$(PY) -m drills.run
+
 diff:  ## the refactoring, as one diff
 	@diff -ruN -X .diffignore before after || true
+
+docs: venv  ## regenerate docs/steps/*.patch from the trees and refresh every excerpt in docs/*.md
+	$(PY) docs/steps/build.py write
+
+docs-check: venv  ## the patches, before/ + patches == after/, and every excerpt in docs/ match the real files
+	$(PY) docs/steps/build.py check
+
+step: bootstrap  ## before/ + the steps 1..N in .results/steps/NN, the suite on before-2 against it (N=3)
+	$(PY) docs/steps/build.py step $(N)
+
+steps: bootstrap  ## every step on before-2 in turn, the measured table in docs/steps.md
+	$(PY) docs/steps/build.py steps
 
 clean:  ## remove the environment and every generated file
 	rm -rf $(VENV) $(RESULTS) before/var after/var before/staticfiles after/staticfiles
