@@ -17,10 +17,18 @@ class S3Storage(s3.S3Storage):
         return {**super().get_default_settings(), "public_endpoint_url": setting("AWS_S3_PUBLIC_ENDPOINT_URL")}
 
     @cached_property
-    def _public_signer(self) -> s3.S3Storage | None:
+    def connection(self):
+        # django-storages keeps a boto3 resource per thread, and Django's ASGI handler runs each request
+        # in a thread of its own: a new client, ~100 ms, for every page with a picture
+        # (jschneier/django-storages#1472). One per process, as the shared `bucket` already is.
+        return super().connection
+
+    @cached_property
+    def _public_signer(self) -> "S3Storage | None":
         if not self.public_endpoint_url or self.public_endpoint_url == self.endpoint_url:
             return None
-        return s3.S3Storage(
+        return S3Storage(
+            public_endpoint_url=self.public_endpoint_url,
             bucket_name=self.bucket_name,
             region_name=self.region_name,
             endpoint_url=self.public_endpoint_url,
