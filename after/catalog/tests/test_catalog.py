@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -7,11 +5,6 @@ from django.urls import reverse
 from catalog.models import Product
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mug():
-    return Product.objects.create(name="Mug", slug="mug", price=Decimal("12.50"), stock=5)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from catalog.models import Product
 from catalog.services import product_set_stock
 from config.asgi import application
 from orders.models import Order
@@ -15,11 +14,6 @@ from orders.services import order_set_status
 
 # The consumers read the database from their own threads, so each test commits for real.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def mug():
-    return Product.objects.create(name="Mug", slug="mug", price=Decimal("12.50"), stock=5)
 
 
 @pytest.fixture

@@ -1,21 +1,7 @@
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 
-from catalog.models import Product
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mug():
-    return Product.objects.create(name="Mug", slug="mug", price=Decimal("12.50"), stock=5)
-
-
-@pytest.fixture
-def towel():
-    return Product.objects.create(name="Towel", slug="towel", price=Decimal("9.00"), stock=2)
 
 
 def lines(client) -> dict[int, int]:

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 
@@ -9,16 +7,6 @@ from orders.models import Order
 from orders.services import CheckoutError, order_place
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mug():
-    return Product.objects.create(name="Mug", slug="mug", price=Decimal("12.50"), stock=5)
-
-
-@pytest.fixture
-def towel():
-    return Product.objects.create(name="Towel", slug="towel", price=Decimal("9.00"), stock=2)
 
 
 @pytest.fixture
