@@ -13,6 +13,8 @@ env = environ.Env()
 # The replica's own disk: what a container loses when it is replaced.
 INSTANCE_DIR = Path(env("INSTANCE_DIR", default=str(BASE_DIR / "var")))
 REPLICA_NAME = env("REPLICA_NAME", default=socket.gethostname())
+# Sessions, rate limits, token revocations and live updates: one Redis every replica shares.
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-only")
 DEBUG = env.bool("DEBUG", default=False)
@@ -68,9 +70,7 @@ ASGI_APPLICATION = "config.asgi.application"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {
-            "hosts": [{"address": env("REDIS_URL", default="redis://127.0.0.1:6379/0"), "socket_connect_timeout": 1}]
-        },
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1}]},
     },
 }
 
@@ -98,7 +98,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
