@@ -13,6 +13,7 @@ import requests
 
 from tests.client import Visitor, a_picture
 from tests.test_api_tokens import api_user, me, obtain
+from tests.test_live_updates import messages_until, next_message, open_socket
 from tests.topology import wait_until
 
 # Redis is asked with 1 s socket timeouts. S3 gets up to three attempts, with at most 1 + 2 s of backoff.
@@ -90,6 +91,27 @@ def test_when_redis_is_down_then_your_pages_answer_503_at_once_and_come_back_whe
 
     wait_until(lambda: visitor.signed_in_as() == username, what="the cart page after Redis", deadline=RECOVERS_WITHIN)
     assert [readiness(replica)[0] for replica in topology.replicas] == [200] * len(topology.replicas)
+
+
+def test_when_redis_comes_back_then_an_open_page_shows_the_stock_changed_meanwhile(topology, outage):
+    """You keep a product page open on replica A through a Redis outage. As soon as the shop answers
+    again, staff change the stock on replica B, maybe before replica A has subscribed to Redis again
+    (pub/sub keeps nothing for a subscriber that is away): your page still ends on the new figure."""
+    staff = Visitor(topology.replica(1).url)
+    staff.log_in_as_staff()
+    product_id, _ = staff.create_product(stock=5)
+
+    with open_socket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
+        first = next_message(socket)
+        outage.begin("redis")
+        wait_until(lambda: readiness(topology.replica(0))[1].get("redis") == "down", what="replica A without Redis")
+        outage.end("redis")
+        change = f"/staff/products/{product_id}/stock/"
+        wait_until(lambda: staff.post(change, {"stock": "42"}).status_code == 302, what="a stock change after Redis")
+        seen = messages_until(socket, lambda message: message["stock"] == 42, deadline=RECOVERS_WITHIN)
+
+    assert first["stock"] == 5
+    assert seen and seen[-1]["stock"] == 42, f"the page saw {seen}"
 
 
 def test_when_redis_is_down_then_no_one_logs_in_unlimited(topology, outage):

@@ -64,12 +64,13 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
-# Live updates over Redis pub/sub rather than RedisChannelLayer: each message is a snapshot the client
-# reloads on (re)connect, so at-most-once delivery is enough, and pub/sub has no capacity or expiry that
-# drops messages silently, nor group memberships in Redis that outlive a dead replica.
+# Live updates over Redis pub/sub rather than RedisChannelLayer: each message is a snapshot, sent again
+# when a page (re)connects and when a replica gets back to Redis (live/layers.py), so at-most-once
+# delivery is enough; and pub/sub has no capacity or expiry that drops messages silently, nor group
+# memberships in Redis that outlive a dead replica.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": "live.layers.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1}]},
     },
 }

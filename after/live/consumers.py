@@ -35,6 +35,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def live_update(self, event):
         await self.send_json(event["message"])
 
+    async def live_resync(self, event):
+        # From the channel layer, back on Redis after an outage (live/layers.py): changes may have been missed.
+        await self.send_json(await database_sync_to_async(self.current_message)())
+
 
 class ProductStockConsumer(LiveConsumer):
     def product(self) -> Product | None:
