@@ -95,7 +95,7 @@ bench: bootstrap  ## what statelessness costs: before x1 against after x1 (and x
 bench-smoke: bootstrap  ## every benchmark for a second, to keep `make bench` working (asserts nothing about speed)
 	$(PY) -m bench.run --smoke --output $(RESULTS)/bench-smoke.md
 
-drills: bootstrap  ## bad inputs, a killed replica, a rolling restart, Redis and S3 outages on after x2: docs/drills.md
+drills: bootstrap  ## bad inputs, a killed replica, a rolling restart, Redis and S3 outages on after x2, then before x2 with sticky sessions for contrast: docs/drills.md
 	$(PY) -m drills.run
 
 diff:  ## the refactoring, as one diff

@@ -7,6 +7,7 @@ import re
 import signal
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -68,21 +69,52 @@ class Load:
 
 
 def signed_in_visitors(topology, count: int) -> list[Visitor]:
-    visitors = [Visitor(topology.url) for _ in range(count)]
-    for visitor in visitors:
+    """`count` users signed up through nginx, half of them on each replica just after.
+
+    With sticky sessions that is the replica each one is pinned to; without, nginx spreads every request.
+    """
+    visitors: list[Visitor] = []
+    per_replica: Counter[str] = Counter()
+    for _ in range(count * 5):
+        visitor = Visitor(topology.url)
         visitor.sign_up()
-    return visitors
+        replica = served_by(visitor)
+        if per_replica[replica] < count // len(topology.replicas):
+            per_replica[replica] += 1
+            visitors.append(visitor)
+            if len(visitors) == count:
+                return visitors
+    raise RuntimeError(f"could not sign up {count} users spread over the replicas: {dict(per_replica)}")
 
 
-def checkout_key(visitor: Visitor) -> str:
-    """The idempotency key the cart page puts in its checkout form."""
-    return re.search(r'name="checkout_key" value="([^"]+)"', visitor.get("/cart/").text).group(1)
+def served_by(visitor: Visitor) -> str:
+    """The replica that answers this visitor now (on a sticky topology, the one it is pinned to)."""
+    return visitor.get("/accounts/me/").headers["X-Served-By"]
+
+
+def checkout_key(visitor: Visitor) -> str | None:
+    """The idempotency key the cart page puts in its checkout form; None when the cart is empty (no form)."""
+    match = re.search(r'name="checkout_key" value="([^"]+)"', visitor.get("/cart/").text)
+    return match.group(1) if match else None
+
+
+def kill_replica_b(topology) -> None:
+    """SIGKILL replica B and every process of its group, as the OOM killer or a lost host would."""
+    os.killpg(topology.replicas[1].process.popen.pid, signal.SIGKILL)
+
+
+def replace_replica_b(topology) -> None:
+    """What the orchestrator does next: a fresh replica B, with a fresh disk, behind nginx."""
+    topology.replicas[1].process.stop()
+    topology.replicas[1] = topology._start_replica()
+    topology._reload_nginx()
 
 
 def journey(visitor: Visitor, product_id: int, rounds: int, kill_after: threading.Event | None) -> dict:
     """Add to the cart, read it, check out. A checkout that fails is resent blindly with the same form
-    (the same checkout key), as an impatient user or a retrying client does: it must not be a second order."""
-    figures = {"codes": [], "failed_checkouts_committed": 0, "cart_wrong": 0}
+    (the same checkout key), as an impatient user or a retrying client does: it must not be a second order.
+    A checkout sent to the login page ends the journey: the session is gone, and the cart with it."""
+    figures = {"codes": [], "failed_checkouts_committed": 0, "cart_wrong": 0, "cart_empty": 0, "sent_to_log_in": 0}
     for round_ in range(rounds):
         if kill_after is not None and round_ == rounds // 2:
             kill_after.set()
@@ -94,13 +126,20 @@ def journey(visitor: Visitor, product_id: int, rounds: int, kill_after: threadin
             figures["codes"].append(response.status_code)
         if visitor.cart().get(product_id) != 1:  # lost, or doubled by the click again after a 502
             figures["cart_wrong"] += 1
-        form = {"checkout_key": checkout_key(visitor)}
+        key = checkout_key(visitor)
+        if key is None:  # nothing to check out: the item added went to a replica as it died
+            figures["cart_empty"] += 1
+            continue
+        form = {"checkout_key": key}
         response = visitor.post("/checkout/", form)
         figures["codes"].append(response.status_code)
         if response.status_code != 302:
             figures["failed_checkouts_committed"] += len(set(visitor.order_ids()) - before)
             response = visitor.post("/checkout/", form)
             figures["codes"].append(response.status_code)
+        if "/accounts/login/" in response.headers.get("Location", ""):
+            figures["sent_to_log_in"] += 1
+            break
     figures["orders"] = len(visitor.order_ids())
     figures["still_signed_in"] = visitor.signed_in_as() is not None
     return figures
@@ -112,23 +151,32 @@ def kill_replica(topology, report: Report) -> None:
     product_id, _ = staff.create_product(stock=1000)
     visitors = signed_in_visitors(topology, USERS)
     go = threading.Event()
-    victim = topology.replicas[1]
+    on_victim = [served_by(v) == topology.replicas[1].name for v in visitors]
 
     def killer():
         go.wait(60)
-        os.killpg(victim.process.popen.pid, signal.SIGKILL)
+        kill_replica_b(topology)
 
     thread = threading.Thread(target=killer)
     thread.start()
-    with ThreadPoolExecutor(USERS) as pool:
-        results = list(pool.map(lambda v: journey(v, product_id, ROUNDS, go if v is visitors[0] else None), visitors))
-    thread.join()
+    try:
+        with ThreadPoolExecutor(USERS) as pool:
+            results = list(
+                pool.map(lambda v: journey(v, product_id, ROUNDS, go if v is visitors[0] else None), visitors)
+            )
+    finally:
+        go.set()
+        thread.join()
+        replace_replica_b(topology)  # back to two replicas for the next drills
     codes = [c for r in results for c in r["codes"]]
     wanted = USERS * ROUNDS
     orders = sum(r["orders"] for r in results)
     lost_sessions = sum(not r["still_signed_in"] for r in results)
+    lost_on_victim = sum(not r["still_signed_in"] for r, on in zip(results, on_victim, strict=True) if on)
     carts = sum(r["cart_wrong"] for r in results)
     committed = sum(r["failed_checkouts_committed"] for r in results)
+    logins = sum(r["sent_to_log_in"] for r in results)
+    empty = sum(r["cart_empty"] for r in results)
     # In-flight requests on the killed replica get a 502: reported, not enforced.
     row = report.row("faults", f"SIGKILL replica B mid-journey ({USERS} users x {ROUNDS} checkouts)")
     row.tried = len(codes)
@@ -136,14 +184,13 @@ def kill_replica(topology, report: Report) -> None:
     row.errors = codes.count(500)
     row.failed = orders != wanted or lost_sessions > 0
     lost, doubled = max(wanted - orders, 0), max(orders - wanted, 0)
+    pinned = f" ({lost_on_victim} of the {sum(on_victim)} pinned to B)" if topology.sticky else ""
     row.note = (
-        f"{statuses(codes)}; orders {orders}/{wanted} (lost {lost}, doubled {doubled}); sessions lost {lost_sessions}; "
-        f"carts not holding the 1 item added {carts}; failed checkouts already committed {committed} "
-        "(resent with their checkout key: the same order, not a second)"
+        f"{statuses(codes)}; orders {orders}/{wanted} (lost {lost}, doubled {doubled}); sessions lost {lost_sessions}"
+        f"{pinned}; checkouts sent to the login page {logins}; "
+        f"carts not holding the 1 item added {carts} (empty {empty}); failed "
+        f"checkouts already committed {committed} (resent with their checkout key: the same order, not a second)"
     )
-    # Back to two replicas for the next drills.
-    topology.replicas[1] = topology._start_replica()
-    topology._reload_nginx()
 
 
 def rolling_restart(topology, report: Report) -> None:
@@ -162,7 +209,7 @@ def rolling_restart(topology, report: Report) -> None:
     row.failed = still != len(visitors)
     row.note = (
         f"{statuses(codes)} (0 = connection error) in {took:.1f}s; failed {len(codes) - codes.count(200)} "
-        f"after {load.resent} resent once on a fresh connection; logged out {load.logged_out}; "
+        f"after {load.resent} resent once on a fresh connection; sent to log in {load.logged_out} "
         f"(target 0); still signed in {still}/{len(visitors)}; max latency {max(load.latencies):.2f}s"
     )
 

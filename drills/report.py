@@ -1,4 +1,4 @@
-"""The figures the drills collect, one row per case, and the table `make drills` prints and writes."""
+"""The figures the drills collect, one row per case, and the tables `make drills` prints and writes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ class Row:
     errors: int = 0  # 500s, or any 5xx where no outage explains it
     note: str = ""
     hard: bool = False  # a failed hard target makes `make drills` exit non-zero
-    failed: bool = False
+    failed: bool = False  # the drill's target was missed
+    # A contrast row (before/): how it is expected to break. Breaking is its pass, holding its FAIL.
+    expected_break: str = ""
 
     def count(self, ok: bool, status: int | None = None) -> None:
         self.tried += 1
@@ -26,6 +28,8 @@ class Row:
     @property
     def verdict(self) -> str:
         missed = self.failed or self.as_expected != self.tried
+        if self.expected_break:
+            return "FAIL" if self.errors or not self.failed else "broke, as expected"
         if self.errors or (self.hard and missed):
             return "FAIL"
         if not self.tried and not self.failed:
@@ -36,9 +40,11 @@ class Row:
 @dataclass
 class Report:
     rows: list[Row] = field(default_factory=list)
+    # Set while the contrast drills run: every row they add carries it.
+    expected_break: str = ""
 
     def row(self, area: str, case: str, **kwargs) -> Row:
-        row = Row(area, case, **kwargs)
+        row = Row(area, case, expected_break=self.expected_break, **kwargs)
         self.rows.append(row)
         return row
 
@@ -46,13 +52,27 @@ class Report:
     def hard_failures(self) -> list[Row]:
         return [row for row in self.rows if row.verdict == "FAIL"]
 
-    def markdown(self) -> str:
-        lines = [
-            "| area | case | tried | as expected | 5xx | verdict | figures |",
-            "|------|------|------:|------------:|----:|---------|---------|",
-        ]
-        for r in self.rows:
-            lines.append(f"| {r.area} | {r.case} | {r.tried} | {r.as_expected} | {r.errors} | {r.verdict} | {r.note} |")
+    def markdown(self, *, contrast: bool = False) -> str:
+        rows = [r for r in self.rows if bool(r.expected_break) == contrast]
+        if contrast:
+            lines = [
+                "| area | case | expected break | tried | as expected | 5xx | verdict | figures |",
+                "|------|------|----------------|------:|------------:|----:|---------|---------|",
+            ]
+            for r in rows:
+                lines.append(
+                    f"| {r.area} | {r.case} | {r.expected_break} | {r.tried} | {r.as_expected} | {r.errors} "
+                    f"| {r.verdict} | {r.note} |"
+                )
+        else:
+            lines = [
+                "| area | case | tried | as expected | 5xx | verdict | figures |",
+                "|------|------|------:|------------:|----:|---------|---------|",
+            ]
+            for r in rows:
+                lines.append(
+                    f"| {r.area} | {r.case} | {r.tried} | {r.as_expected} | {r.errors} | {r.verdict} | {r.note} |"
+                )
         return "\n".join(lines)
 
 

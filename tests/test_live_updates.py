@@ -142,3 +142,16 @@ def test_when_a_page_on_another_site_opens_a_live_socket_then_it_is_refused(topo
         open_socket(topology.url, "/ws/products/1/", origin="https://evil.example")
 
     assert refused.value.response.status_code == 403
+
+
+def test_when_a_page_opens_a_live_socket_then_the_handshake_names_the_replica_that_accepted_it(topology):
+    """Like every HTTP response, a WebSocket handshake says in X-Served-By which replica answered it."""
+    product_id = next(iter(Visitor(topology.url).products().values()))
+    named = []
+    for target in (topology.replica(0), topology.replica(1), topology):
+        with open_socket(target, f"/ws/products/{product_id}/") as socket:
+            named.append(socket.response.headers.get("X-Served-By"))
+
+    replicas = [topology.replica(0).name, topology.replica(1).name]
+    assert named[:2] == replicas
+    assert named[2] in replicas

@@ -1,0 +1,246 @@
+"""Live stock figures through a fault: WebSocket clients that reconnect as the product page does.
+
+Each `LiveClient` is one open product page: it shows every stock figure the server sends, and when its
+socket closes it connects again with live.js's backoff (500 ms doubling to 30 s, with jitter). The
+server starts every connection with the current stock, so a client that reconnects is up to date.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import threading
+import time
+from collections import Counter
+
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.sync.client import connect
+
+from drills.faults import kill_replica_b, replace_replica_b
+from drills.report import Report, statuses
+from tests.client import Visitor
+from tests.topology import wait_until
+
+CLIENTS = 20
+MIN_PER_REPLICA = 5
+CHANGES = 10
+RETRY_MIN, RETRY_MAX = 0.5, 30.0  # live.js: RETRY_MIN_MS, RETRY_MAX_MS
+
+
+def settled(check, *, what: str, deadline: float) -> bool:
+    """wait_until, where running out of time is a figure for the report rather than an error."""
+    with contextlib.suppress(TimeoutError):
+        return bool(wait_until(check, what=what, deadline=deadline))
+    return False
+
+
+class LiveClient:
+    """One product page with a live stock figure."""
+
+    def __init__(self, product_id: int, base_url: str, seed: int):
+        self.origin = base_url
+        self.url = base_url.replace("http://", "ws://") + f"/ws/products/{product_id}/"
+        self.values: list[int] = []  # every figure shown, the snapshot at each (re)connection included
+        self.replica: str | None = None  # behind the open socket; None while reconnecting
+        self.closes = 0
+        self.reconnect_times: list[float] = []  # from a close to the snapshot on the next connection
+        self.refusals: list = []  # failed reconnection attempts: a status code or an error name
+        self._random = random.Random(seed)  # noqa: S311 - live.js's jitter, repeatable
+        self._socket = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def open(self) -> str:
+        """The page loads: connect once and return the replica serving the socket."""
+        self._connect()
+        return self.replica
+
+    def follow(self) -> None:
+        """Keep showing figures, and reconnect on close, until stop()."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._socket is not None:
+            self._socket.close()
+        if self._thread.is_alive():
+            self._thread.join(10)
+
+    def _connect(self) -> None:
+        socket = connect(self.url, origin=self.origin, open_timeout=10, close_timeout=2)
+        try:
+            self._show(socket.recv(timeout=10))  # the snapshot
+            self.replica = socket.response.headers["X-Served-By"]  # config/asgi.py adds it to the handshake
+        except BaseException:
+            socket.close()
+            raise
+        self._socket = socket
+
+    def _show(self, message: str) -> None:
+        self.values.append(json.loads(message)["stock"])
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for message in self._socket:
+                    self._show(message)
+            except ConnectionClosed:
+                pass
+            code = self._socket.close_code
+            if self._stop.is_set() or (code is not None and 4000 <= code < 5000):
+                return  # live.js stops on 4xxx: a final answer
+            closed_at = time.monotonic()
+            self.closes += 1
+            self.replica = None
+            if self._reconnect():
+                self.reconnect_times.append(time.monotonic() - closed_at)
+        self._socket.close()  # one opened as stop() was called
+
+    def _reconnect(self) -> bool:
+        delay = RETRY_MIN
+        while not self._stop.wait(delay / 2 + self._random.random() * delay / 2):
+            delay = min(delay * 2, RETRY_MAX)
+            try:
+                self._connect()
+                return True
+            except InvalidHandshake as exc:
+                response = getattr(exc, "response", None)
+                self.refusals.append(response.status_code if response is not None else type(exc).__name__)
+            except (OSError, TimeoutError, ConnectionClosed) as exc:
+                self.refusals.append(type(exc).__name__)
+        return False
+
+
+def open_clients(topology, product_id: int, count: int) -> list[LiveClient]:
+    """`count` pages open through nginx; one that would leave a replica under MIN_PER_REPLICA pages opens again."""
+    clients: list[LiveClient] = []
+    per_replica = {replica.name: 0 for replica in topology.replicas}
+    room = count - MIN_PER_REPLICA * (len(per_replica) - 1)  # the most one replica may hold
+    attempts = 0
+    while len(clients) < count:
+        attempts += 1
+        if attempts > count * 5:
+            raise RuntimeError(f"could not spread {count} WebSockets over the replicas: {per_replica}")
+        client = LiveClient(product_id, topology.url, seed=len(clients))
+        replica = client.open()
+        if per_replica[replica] >= room:
+            client.stop()
+            continue
+        per_replica[replica] += 1
+        clients.append(client)
+    return clients
+
+
+def staff_on_each_replica(topology) -> list[Visitor]:
+    """Staff logged in on A and on B directly: before/ keeps each session on one replica only."""
+    staff = [Visitor(replica.url) for replica in topology.replicas]
+    for visitor in staff:
+        visitor.log_in_as_staff()
+    return staff
+
+
+def change_stock(staff: list[Visitor], product_id: int, clients: list[LiveClient], first: int) -> dict:
+    """Staff set the stock CHANGES times to distinct values, alternating replicas A and B; count deliveries."""
+    values = list(range(first, first + CHANGES))
+    codes = []
+    for number, value in enumerate(values):
+        response = staff[number % 2].post(f"/staff/products/{product_id}/stock/", {"stock": value})
+        codes.append(response.status_code)
+        # Pace the changes: wait up to 1 s for every page to show this one. A late value still counts below.
+        settled(lambda value=value: all(value in c.values for c in clients), what=f"stock {value}", deadline=1)
+    settled(lambda: all(v in c.values for c in clients for v in values), what="every value", deadline=3)
+    missed = Counter(value for client in clients for value in values if value not in client.values)
+    return {
+        "codes": codes,
+        "missed": missed.total(),
+        "missed_values": ", ".join(f"change {value - first + 1} by {n} pages" for value, n in sorted(missed.items())),
+        "stale": sum(client.values[-1:] != values[-1:] for client in clients),
+    }
+
+
+def live_after_kill(topology, report: Report) -> None:
+    staff = Visitor(topology.url)
+    staff.log_in_as_staff()
+    product_id, _ = staff.create_product(stock=1000)
+    clients = open_clients(topology, product_id, CLIENTS)
+    on_victim = sum(client.replica == topology.replicas[1].name for client in clients)
+    for client in clients:
+        client.follow()
+    try:
+        kill_replica_b(topology)
+        killed = time.monotonic()
+
+        def reconnected() -> bool:
+            cut = [c for c in clients if c.closes]
+            return len(cut) >= on_victim and all(len(c.reconnect_times) == c.closes for c in cut)
+
+        settled(reconnected, what="the cut-off pages reconnected", deadline=30)
+        back_in = time.monotonic() - killed
+        replace_replica_b(topology)
+        figures = change_stock(staff_on_each_replica(topology), product_id, clients, first=501)
+    finally:
+        for client in clients:
+            client.stop()
+    cut = [c for c in clients if c.closes]
+    again = [c for c in cut if c.reconnect_times]
+    slowest = max((t for c in clients for t in c.reconnect_times), default=0)
+    refusals = [r for c in clients for r in c.refusals]
+    case = f"SIGKILL replica B under {CLIENTS} WebSocket pages, then {CHANGES} stock changes"
+    row = report.row("live", case, hard=True)
+    row.tried, row.as_expected = CHANGES * len(clients), CHANGES * len(clients) - figures["missed"]
+    row.errors = sum(code >= 500 for code in figures["codes"])
+    row.failed = figures["missed"] > 0 or figures["stale"] > 0 or len(again) < len(cut)
+    row.note = (
+        f"{len(clients) - on_victim} pages on A, {on_victim} on B; cut off by the kill {len(cut)}, reconnected "
+        f"{len(again)} (slowest {slowest:.1f}s, all back {back_in:.1f}s after the kill"
+        + (f", refused on the way: {statuses(refusals)}" if refusals else "")
+        + f"); staff changes on A and the new B: {statuses(figures['codes'])}; "
+        f"updates missed {figures['missed']} (target 0){missed_detail(figures)}; pages not on the final stock "
+        f"{figures['stale']} (target 0)"
+    )
+
+
+def missed_detail(figures: dict) -> str:
+    return f": {figures['missed_values']}" if figures["missed"] else ""
+
+
+def live_through_redis_outage(topology, report: Report, seconds: float = 5.0, count: int = 10) -> None:
+    staff = staff_on_each_replica(topology)
+    product_id, _ = staff[0].create_product(stock=1000)
+    replicas = [replica.url for replica in topology.replicas]
+    clients = [LiveClient(product_id, replicas[i % 2], seed=i) for i in range(count)]
+    for client in clients:
+        client.open()
+        client.follow()
+    try:
+        topology.stop_service("redis")
+        time.sleep(seconds)  # the outage itself: its length is what the drill is about
+        closed = sum(bool(c.closes) for c in clients)
+        topology.start_service("redis")
+        back = time.monotonic()
+        wait_until(lambda: all(s.get("/cart/").status_code == 200 for s in staff), what="the shop after Redis")
+        answering = time.monotonic() - back
+        # Closed sockets reconnect with live.js's backoff, which grew during the outage.
+        settled(lambda: all(c.replica for c in clients), what="every page connected", deadline=30)
+        connected = [c for c in clients if c.replica]
+        # Staff logged in before the outage: the first change follows the shop's first 200 at once.
+        figures = change_stock(staff, product_id, connected, first=601)
+    finally:
+        for client in clients:
+            client.stop()
+    case = f"Redis stopped {seconds:.0f}s under {count} WebSocket pages, then {CHANGES} stock changes"
+    row = report.row("live", case, hard=True)
+    row.tried = CHANGES * len(connected)
+    row.as_expected = row.tried - figures["missed"]
+    row.errors = sum(code >= 500 for code in figures["codes"])
+    row.failed = figures["missed"] > 0 or figures["stale"] > 0 or len(connected) < count
+    row.note = (
+        f"sockets closed during the outage {closed}/{count}; shop answering {answering:.1f}s after Redis returned; "
+        f"connected afterwards {len(connected)}/{count}; staff changes on A and B: {statuses(figures['codes'])}; "
+        f"updates missed {figures['missed']} (target 0){missed_detail(figures)}; pages not on the final stock "
+        f"{figures['stale']} (target 0)"
+    )
+
+
+LIVE = [live_after_kill, live_through_redis_outage]
