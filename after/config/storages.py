@@ -13,6 +13,10 @@ from storages.utils import setting
 
 
 class S3Storage(s3.S3Storage):
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        self.connection  # noqa: B018 - made with the storage, at start (config/asgi.py), not by a request
+
     def get_default_settings(self):
         return {**super().get_default_settings(), "public_endpoint_url": setting("AWS_S3_PUBLIC_ENDPOINT_URL")}
 
