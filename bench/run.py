@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -24,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,6 +182,7 @@ class Shop:
         if counting.returncode:
             raise RuntimeError(f"bench/counts.py in {self.topology.tree}/ failed:\n{stderr}")
         counted = json.loads(stdout.splitlines()[-1])
+        self.gc = counted.pop("gc")
         for path, figures in counted.items():
             if figures["status"] != PATHS[path][1]:
                 raise RuntimeError(f"{self.name} {path} in-process: {figures['status']}, not {PATHS[path][1]}")
@@ -198,18 +201,18 @@ def request_cost(before: Shop, after: Shop, settings: Settings) -> dict:
             for shop in pair:
                 # Login hashes the password (PBKDF2) on every request: give it longer to gather a sample.
                 seconds = settings.seconds * (2 if path == "login" else 1)
+                pid = shop.topology.replica(0).process.popen.pid
+                cpu_before = cpu_seconds(pid)
                 figures = wrk(shop.request(path), seconds=seconds, connections=settings.connections)
+                figures["cpu_ms_per_request"] = 1000 * (cpu_seconds(pid) - cpu_before) / figures["requests"]
                 runs[path][shop.topology.tree].append(figures)
                 print(f"  round {round_number + 1} {path:<9} {shop.topology.tree:<6} {summary(figures)}", flush=True)
     return runs
 
 
-def extra_ms(before_runs: list[dict], after_runs: list[dict]) -> float:
-    return statistics.median(1000 / a["rps"] - 1000 / b["rps"] for a, b in zip(after_runs, before_runs, strict=True))
-
-
 def summary(figures: dict) -> str:
-    return f"{figures['rps']:8.1f} req/s  p50 {figures['p50']:7.2f} ms  p99 {figures['p99']:7.2f} ms"
+    text = f"{figures['rps']:8.1f} req/s  p50 {figures['p50']:7.2f} ms  p99 {figures['p99']:7.2f} ms"
+    return text + (f"  cpu {figures['cpu_ms_per_request']:.2f} ms/req" if "cpu_ms_per_request" in figures else "")
 
 
 def median_of(runs: list[dict], key: str) -> float:
@@ -228,6 +231,41 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process, from /proc/<pid>/stat (fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def set_cpus(pid: int, cpus: set[int]) -> None:
+    """Every thread of a process onto `cpus`; threads it starts later inherit them."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(task.name), cpus)
+
+
+def every_process(shops: list[Shop]) -> list[int]:
+    pids = [os.getpid()]
+    for shop in shops:
+        pids += [replica.process.popen.pid for replica in shop.topology.replicas]
+        pids += [service.popen.pid for service in shop.topology.services]
+    return pids
+
+
+def pinned(shops: list[Shop]) -> bool:
+    """The benchmarked replicas on the last core, everything else (wrk, Redis, S3, nginx, the other
+    replica) on the others, as if the shared services ran on machines of their own: a Redis round trip
+    then costs a trip over loopback, not a wait for the core the replica is using. False on one core."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return False
+    for pid in every_process(shops):
+        set_cpus(pid, set(cpus[:-1]))
+    for shop in shops:
+        set_cpus(shop.topology.replica(0).process.popen.pid, {cpus[-1]})
+    return True
+
+
+def unpinned(shops: list[Shop]) -> None:
+    everything = set(range(os.cpu_count() or 1))
+    for pid in every_process(shops):
+        set_cpus(pid, everything)
 
 
 def scale_out(shop: Shop, settings: Settings) -> dict:
@@ -331,6 +369,66 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def product_group(product_id: int) -> str:
+    return f"product-{product_id}"  # as live/broadcast.py names it
+
+
+class Audience:
+    """WebSocket clients watching one product, each read by a task of its own that timestamps every
+    message as it arrives (a waiter made per message and client would add its own cost to the figures)."""
+
+    def __init__(self, sockets: list) -> None:
+        self.sockets = sockets
+        self.arrivals: dict[tuple, list[float]] = defaultdict(list)
+        self.everyone: dict[tuple, asyncio.Event] = defaultdict(asyncio.Event)
+        self.readers = [asyncio.create_task(self._read(socket)) for socket in sockets]
+
+    @classmethod
+    async def connect(cls, topology: Topology, product_id: int, clients: int) -> Audience:
+        """`clients` sockets, alternately on replica A and B; each first gets the current stock."""
+        sockets = []
+        for index in range(clients):
+            base = topology.replica(index).url
+            url = base.replace("http://", "ws://") + f"/ws/products/{product_id}/"
+            sockets.append(await connect(url, origin=base))
+        await asyncio.gather(*(socket.recv() for socket in sockets))
+        return cls(sockets)
+
+    async def _read(self, socket) -> None:
+        async for raw in socket:
+            at = time.perf_counter()
+            message = json.loads(raw)
+            key = next((name, message[name]) for name in ("seq", "burst", "stock") if name in message)
+            self.arrivals[key].append(at)
+            if len(self.arrivals[key]) == len(self.sockets):
+                self.everyone[key].set()
+
+    async def received(self, key: tuple) -> list[float]:
+        """When each client got the message `key`, once all have."""
+        await asyncio.wait_for(self.everyone[key].wait(), 30)
+        del self.everyone[key]
+        return self.arrivals.pop(key)
+
+    async def close(self) -> None:
+        for reader in self.readers:
+            reader.cancel()
+        await asyncio.gather(*(socket.close() for socket in self.sockets))
+
+
+async def published(layer, audience: Audience, product_id: int, count: int, tag: str = "seq") -> list[float]:
+    """`count` messages published one at a time (each once every client has the last): latencies in ms.
+    One more goes first, not counted: the first publish opens the bench's own connection to Redis."""
+    latencies: list[float] = []
+    for number in range(-1, count):
+        message = {"type": "stock", "product": product_id, "stock": 1, tag: number}
+        start = time.perf_counter()
+        await layer.group_send(product_group(product_id), {"type": "live.update", "message": message})
+        arrivals = await audience.received((tag, number))
+        if number >= 0:
+            latencies += [(at - start) * 1000 for at in arrivals]
+    return latencies
+
+
 async def live_updates(shop: Shop, settings: Settings) -> dict:
     """Clients on both replicas of after-2 watch one product; messages are published in two ways.
 
@@ -338,61 +436,45 @@ async def live_updates(shop: Shop, settings: Settings) -> dict:
       latency runs from the publish to each client's receipt (one clock: the bench is sender and receiver).
     - staff change: staff set the stock on replica B; latency runs from sending that request, so it
       includes the request itself.
+    And fan-out: the same publish to audiences of other sizes, to show what the latency grows with.
     """
     topology = shop.topology
     staff = Visitor(topology.replica(1).url)
     staff.log_in_as_staff()
-    product_id, _ = staff.create_product(stock=1)
-    group = f"product-{product_id}"
-    sockets = []
-    for index in range(settings.ws_clients):
-        base = topology.replica(index).url
-        sockets.append(await connect(base.replace("http://", "ws://") + f"/ws/products/{product_id}/", origin=base))
-    try:
-        await asyncio.gather(*(socket.recv() for socket in sockets))  # each first gets the current stock
+    layer = RedisPubSubChannelLayer(hosts=[{"address": topology.environment()["REDIS_URL"]}])
+    fan_out: dict[int, list[float]] = {}
+    for clients in sorted({2, settings.ws_clients // 5, settings.ws_clients}):
+        product_id, _ = staff.create_product(stock=1)
+        audience = await Audience.connect(topology, product_id, clients)
+        try:
+            fan_out[clients] = await published(layer, audience, product_id, settings.ws_messages)
+            if clients != settings.ws_clients:
+                continue
+            staff_latencies: list[float] = []
+            for number in range(max(settings.ws_messages // 10, 3)):
+                stock = 1000 + number
+                start = time.perf_counter()
+                changed = await asyncio.to_thread(staff.post, f"/staff/products/{product_id}/stock/", {"stock": stock})
+                if changed.status_code != 302:
+                    raise RuntimeError(f"staff stock change: {changed.status_code}")
+                staff_latencies += [(at - start) * 1000 for at in await audience.received(("stock", stock))]
 
-        async def received(socket, wanted) -> float:
-            while True:
-                message = json.loads(await asyncio.wait_for(socket.recv(), 30))
-                if wanted(message):
-                    return time.perf_counter()
-
-        layer = RedisPubSubChannelLayer(hosts=[{"address": topology.environment()["REDIS_URL"]}])
-        publish_latencies: list[float] = []
-        for number in range(settings.ws_messages):
-            message = {"type": "stock", "product": product_id, "stock": 1, "seq": number}
-            waiting = [received(socket, lambda m, n=number: m.get("seq") == n) for socket in sockets]
+            # Throughput: a burst published back to back, until every client has every message.
             start = time.perf_counter()
-            await layer.group_send(group, {"type": "live.update", "message": message})
-            publish_latencies += [(at - start) * 1000 for at in await asyncio.gather(*waiting)]
-
-        staff_latencies: list[float] = []
-        for number in range(max(settings.ws_messages // 10, 3)):
-            stock = 1000 + number
-            waiting = [received(socket, lambda m, s=stock: m.get("stock") == s) for socket in sockets]
-            start = time.perf_counter()
-            changed = await asyncio.to_thread(staff.post, f"/staff/products/{product_id}/stock/", {"stock": stock})
-            if changed.status_code != 302:
-                raise RuntimeError(f"staff stock change: {changed.status_code}")
-            staff_latencies += [(at - start) * 1000 for at in await asyncio.gather(*waiting)]
-
-        # Throughput: a burst published back to back, until every client has every message.
-        last = settings.ws_burst - 1
-        waiting = [received(socket, lambda m: m.get("burst") == last) for socket in sockets]
-        start = time.perf_counter()
-        for number in range(settings.ws_burst):
-            message = {"type": "stock", "product": product_id, "stock": 1, "burst": number}
-            await layer.group_send(group, {"type": "live.update", "message": message})
-        finished = max(await asyncio.gather(*waiting))
-        await layer.flush()
-    finally:
-        await asyncio.gather(*(socket.close() for socket in sockets))
+            for number in range(settings.ws_burst):
+                message = {"type": "stock", "product": product_id, "stock": 1, "burst": number}
+                await layer.group_send(product_group(product_id), {"type": "live.update", "message": message})
+            finished = max(await audience.received(("burst", settings.ws_burst - 1)))
+        finally:
+            await audience.close()
+    await layer.flush()
     return {
-        "clients": len(sockets),
-        "publish": publish_latencies,
+        "clients": settings.ws_clients,
+        "publish": fan_out[settings.ws_clients],
+        "fan_out": fan_out,
         "staff": staff_latencies,
         "burst_messages": settings.ws_burst,
-        "deliveries_per_s": settings.ws_burst * len(sockets) / (finished - start),
+        "deliveries_per_s": settings.ws_burst * settings.ws_clients / (finished - start),
     }
 
 
@@ -489,13 +571,23 @@ def report(results: dict, settings: Settings, command: str, wall: float) -> str:
         f"wrk, 1 thread, {settings.connections} connections, {settings.seconds} s per run ({2 * settings.seconds}"
         f" s for login), {settings.rounds} round(s), straight to one replica of each (nginx would add the",
         "same to both; after/'s second replica stays idle). Throughput in requests/s, latency in ms, each",
-        "the median over the rounds. SQL and Redis: what one request makes (bench/counts.py, Django's",
+        "the median over the rounds. "
+        + (
+            "The replica being measured has a core of its own; wrk, Redis, the S3 server, nginx and the idle "
+            "replica share the other, as if the shared services ran on machines of their own (on one core "
+            "they would wait for each other's time slices, and every Redis round trip with them)."
+            if results["pinned"]
+            else "Everything shares one core."
+        ),
+        "*CPU ms per request* is the replica's own CPU time (user + system, /proc/<pid>/stat) over the",
+        "requests it served: the steadiest figure on a busy machine, since it does not count time spent",
+        "waiting for a core. SQL and Redis: what one request makes (bench/counts.py, Django's",
         "CaptureQueriesContext and Redis INFO commandstats).",
         "",
         "| path | before req/s | after req/s | before p50 | after p50 | before p99 | after p99 "
-        "| **p50 after/before** | p99 after/before | req/s after/before | ms more per request "
-        "| SQL before / after | Redis before / after |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| **p50 after/before** | p99 after/before | req/s after/before | CPU ms per request before / after "
+        "| **CPU after/before** | SQL before / after | Redis before / after |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for path, (label, _) in PATHS.items():
         b, a = cost[path]["before"], cost[path]["after"]
@@ -506,7 +598,9 @@ def report(results: dict, settings: Settings, command: str, wall: float) -> str:
             f"| {ms(median_of(b, 'p50'))} | {ms(median_of(a, 'p50'))} "
             f"| {ms(median_of(b, 'p99'))} | {ms(median_of(a, 'p99'))} "
             f"| **{ratio_of(b, a, 'p50'):.2f}** | {ratio_of(b, a, 'p99'):.2f} | {ratio_of(b, a, 'rps'):.2f} "
-            f"| {extra_ms(b, a):.2f} | {cb['sql']} / {ca['sql']} | {cb['redis']} / {ca['redis']} ({commands}) |"
+            f"| {median_of(b, 'cpu_ms_per_request'):.2f} / {median_of(a, 'cpu_ms_per_request'):.2f} "
+            f"| **{ratio_of(b, a, 'cpu_ms_per_request'):.2f}** "
+            f"| {cb['sql']} / {ca['sql']} | {cb['redis']} / {ca['redis']} ({commands}) |"
         )
     live = results["live"]
     if ratio_of(cost["product"]["before"], cost["product"]["after"], "p50") > 2:
@@ -522,22 +616,42 @@ def report(results: dict, settings: Settings, command: str, wall: float) -> str:
         ]
     lines += [
         "",
-        "*ms more per request* is the service time after/ adds (1000/throughput, after minus before, median",
-        "of the rounds): with the replica's one thread busy all the time, it is what each request costs.",
         "Target: p50 after/before at most 1.10 on every path; each Redis round trip costs about 0.04 ms on",
-        "loopback, so a gap well above that is Python work around the round trip, not the network.",
+        "loopback, so a gap well above that is Python work around the round trip (redis-py and",
+        "django-redis building the command and parsing the reply, pickling the session), not the network.",
         "before/ makes no Redis command: its sessions are files on the replica's disk, its tokens",
         "and rate-limit counters live in the process. after/ reads the session from Redis on every page",
         "(GET), writes it when it changes (SETEX), checks an API token's revocation (GET), and on login",
         "counts the attempt for the rate limit.",
+        "",
+        "Python's garbage collector, in a process of each tree that has served each path once",
+        "(bench/counts.py): a full collection walks every object the collector tracks, and the replica",
+        "serves nothing meanwhile; under load one comes every few seconds. Both trees build what their",
+        "first requests would at start and freeze it (`gc.freeze()` in config/asgi.py), so collections",
+        "skip it. after/ has more to freeze: redis-py, django-redis, SimpleJWT, and boto3's model of the",
+        "S3 API. The last row unfreezes it all again, to show the pause each replica would otherwise take.",
+        "",
+        "| | before | after |",
+        "|---|--:|--:|",
+        *[
+            f"| {label} | {fmt(results['gc']['before'][key])} | {fmt(results['gc']['after'][key])} |"
+            for label, key, fmt in (
+                ("objects frozen at start", "frozen", "{:,}".format),
+                ("objects a full collection walks", "tracked", "{:,}".format),
+                ("one full collection, ms", "full_ms", "{:.1f}".format),
+                ("one full collection with nothing frozen, ms", "unfrozen_full_ms", "{:.1f}".format),
+            )
+        ],
         "",
         f"## Live updates: {live['clients']} WebSocket clients on after×2",
         "",
         "Half the clients on each replica, all watching one product. *Publish* is what a replica does after",
         "a commit (a message on the Redis pub/sub channel layer), timed from the publish to each client;",
         "*staff change* is the whole story, timed from sending staff's stock change to replica B until each",
-        "client, on either replica, has the new figure (so it includes that request). The receiving clients",
-        "run in the bench's own event loop, whose time to read 100 sockets is part of every figure.",
+        "client, on either replica, has the new figure (so it includes that request). Messages go one at a",
+        "time, each once every client has the last. The receiving clients run in the bench's own event loop",
+        "(one task per socket, timestamping each message as it arrives), so its time to read "
+        f"{live['clients']} sockets is part of every figure.",
         "",
         "| messages | deliveries | p50 ms | p99 ms |",
         "|---|--:|--:|--:|",
@@ -548,6 +662,19 @@ def report(results: dict, settings: Settings, command: str, wall: float) -> str:
         "",
         f"Throughput: {live['burst_messages']} messages published back to back reached all {live['clients']}"
         f" clients at **{live['deliveries_per_s']:.0f} deliveries/s**. Target: p99 under 25 ms on loopback.",
+        "",
+        "Fan-out: the same publish to audiences of other sizes, half on each replica. The first row is the",
+        "hop itself (Redis pub/sub to each replica, one socket each); the rest is each replica writing to",
+        "its own sockets one after the other, and the clients reading them, which grows with the audience",
+        "per replica, not with Redis.",
+        "",
+        "| clients (per replica) | deliveries | p50 ms | p99 ms |",
+        "|---|--:|--:|--:|",
+        *[
+            f"| {clients} ({clients // 2}) | {len(latencies)} | {ms(percentile(latencies, 0.5))} "
+            f"| {ms(percentile(latencies, 0.99))} |"
+            for clients, latencies in live["fan_out"].items()
+        ],
         "",
         "## Uploads: replica memory and throughput",
         "",
@@ -628,8 +755,13 @@ def main() -> None:
         before, after = shops
         counting = {shop.topology.tree: (shop, shop.start_counting()) for shop in shops}
         results = {"counts": {tree: shop.counts(process) for tree, (shop, process) in counting.items()}}
+        results["gc"] = {shop.topology.tree: shop.gc for shop in shops}
         print(f"[{time.monotonic() - started:.0f} s] request cost (wrk):", flush=True)
-        results["cost"] = request_cost(before, after, settings)
+        results["pinned"] = pinned(shops)
+        try:
+            results["cost"] = request_cost(before, after, settings)
+        finally:
+            unpinned(shops)
         print(f"[{time.monotonic() - started:.0f} s] uploads:", flush=True)
         results["uploads"] = uploads([before, after], settings)
         print(f"[{time.monotonic() - started:.0f} s] scale-out (wrk through nginx):", flush=True)
