@@ -114,6 +114,29 @@ def test_when_redis_comes_back_then_an_open_page_shows_the_stock_changed_meanwhi
     assert seen and seen[-1]["stock"] == 42, f"the page saw {seen}"
 
 
+def test_when_redis_restarted_while_no_page_was_open_then_the_next_page_still_follows_the_stock(topology, outage):
+    """A product page was open on replica A and closed. Redis restarts while no page is open there.
+    The next page you open on A gets the stock, and then the change staff make on replica B."""
+    staff = Visitor(topology.replica(1).url)
+    staff.log_in_as_staff()
+    product_id, _ = staff.create_product(stock=5)
+    with open_socket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
+        next_message(socket)
+
+    outage.begin("redis")
+    outage.end("redis")
+    wait_until(lambda: staff.get("/cart/").status_code == 200, what="the shop after Redis", deadline=RECOVERS_WITHIN)
+
+    with open_socket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
+        first = next_message(socket)
+        changed = staff.post(f"/staff/products/{product_id}/stock/", {"stock": "42"})
+        seen = messages_until(socket, lambda message: message["stock"] == 42, deadline=RECOVERS_WITHIN)
+
+    assert first["stock"] == 5
+    assert changed.status_code == 302
+    assert seen and seen[-1]["stock"] == 42, f"the page saw {seen}"
+
+
 def test_when_redis_is_down_then_no_one_logs_in_unlimited(topology, outage):
     """With Redis stopped, the failed-login counter cannot be read, so even the right password gets a
     quick 503 instead of a login the rate limit never saw."""

@@ -3,10 +3,11 @@
 import time
 
 from django.contrib.auth import get_user_model
-from django.core.cache import caches
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from config.caches import shared_cache
 
 
 def _revoked_key(jti: str) -> str:
@@ -47,8 +48,8 @@ def token_revoke(*, access: str, refresh: str) -> None:
     refresh_token.blacklist()
     # SimpleJWT's blacklist covers refresh tokens only; the access token is denied until it expires.
     remaining = int(access_token["exp"] - time.time()) + 1
-    caches["tokens"].set(_revoked_key(access_token[api_settings.JTI_CLAIM]), 1, timeout=remaining)
+    shared_cache("tokens").set(_revoked_key(access_token[api_settings.JTI_CLAIM]), 1, timeout=remaining)
 
 
 def token_revoked(*, access: AccessToken) -> bool:
-    return caches["tokens"].get(_revoked_key(access[api_settings.JTI_CLAIM])) is not None
+    return shared_cache("tokens").get(_revoked_key(access[api_settings.JTI_CLAIM])) is not None

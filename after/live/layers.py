@@ -7,7 +7,9 @@ hooks (django/channels_redis#406). So once redis-py has subscribed again, every 
 process gets a "live.resync" and sends its page the current value.
 """
 
+import redis
 from channels_redis import pubsub
+from channels_redis.utils import decode_hosts
 
 
 class _Shard(pubsub.RedisSingleShardConnection):
@@ -28,6 +30,13 @@ class _Shard(pubsub.RedisSingleShardConnection):
 
 
 class RedisPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
+    def __init__(self, *args, hosts=None, **kwargs):
+        # redis-py retries nothing unless told, and the subscriber's connection is read only while some
+        # page is subscribed: a replica with no page open when Redis restarted still holds the dead
+        # connection, and the next page's subscribe would fail on it. One retry reconnects first.
+        hosts = [{"retry_on_error": [redis.ConnectionError], **host} for host in decode_hosts(hosts)]
+        super().__init__(*args, hosts=hosts, **kwargs)
+
     def _get_layer(self):
         layer = super()._get_layer()  # one per event loop, made on first use
         if not isinstance(layer._shards[0], _Shard):
