@@ -66,7 +66,7 @@ class Settings:
 
 
 FULL = Settings(
-    rounds=3, seconds=6, connections=4, ws_clients=100, ws_messages=200, ws_burst=200, upload_rounds=3, upload_mb=50
+    rounds=5, seconds=4, connections=4, ws_clients=100, ws_messages=200, ws_burst=200, upload_rounds=3, upload_mb=50
 )
 SMOKE = Settings(
     rounds=1, seconds=1, connections=2, ws_clients=20, ws_messages=10, ws_burst=10, upload_rounds=1, upload_mb=10
@@ -530,6 +530,8 @@ def glance(results: dict) -> list[str]:
     return [
         "| request latency after/before at most 1.10 on every path (p50) | "
         + (f"not met on {len(over)} of {len(ratios)} paths: {'; '.join(over)}" if over else "met on every path")
+        + "; CPU per request after/before: "
+        + ", ".join(f"{ratio_of(runs['before'], runs['after'], 'cpu_ms_per_request'):.2f}" for runs in cost.values())
         + " |",
         f"| live updates, {live['clients']} clients on after×2: cross-replica p99 under 25 ms | "
         f"{percentile(live['publish'], 0.99):.1f} ms (p50 {percentile(live['publish'], 0.5):.1f} ms), "
