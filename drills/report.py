@@ -53,26 +53,19 @@ class Report:
         return [row for row in self.rows if row.verdict == "FAIL"]
 
     def markdown(self, *, contrast: bool = False) -> str:
-        rows = [r for r in self.rows if bool(r.expected_break) == contrast]
-        if contrast:
-            lines = [
-                "| area | case | expected break | tried | as expected | 5xx | verdict | figures |",
-                "|------|------|----------------|------:|------------:|----:|---------|---------|",
-            ]
-            for r in rows:
-                lines.append(
-                    f"| {r.area} | {r.case} | {r.expected_break} | {r.tried} | {r.as_expected} | {r.errors} "
-                    f"| {r.verdict} | {r.note} |"
-                )
-        else:
-            lines = [
-                "| area | case | tried | as expected | 5xx | verdict | figures |",
-                "|------|------|------:|------------:|----:|---------|---------|",
-            ]
-            for r in rows:
-                lines.append(
-                    f"| {r.area} | {r.case} | {r.tried} | {r.as_expected} | {r.errors} | {r.verdict} | {r.note} |"
-                )
+        """The after/ table, or with `contrast` the before/ one, which names each row's expected break."""
+        heads = ["area", "case", *(["expected break"] if contrast else []), "tried", "as expected", "5xx", "verdict"]
+        lines = [
+            "| " + " | ".join([*heads, "figures"]) + " |",
+            "|------|------|"
+            + ("----------------|" if contrast else "")
+            + "------:|------------:|----:|---------|---------|",
+        ]
+        for r in self.rows:
+            if bool(r.expected_break) != contrast:
+                continue
+            cells = [r.area, r.case, *([r.expected_break] if contrast else []), r.tried, r.as_expected, r.errors]
+            lines.append("| " + " | ".join(str(cell) for cell in [*cells, r.verdict, r.note]) + " |")
         return "\n".join(lines)
 
 

@@ -58,18 +58,19 @@ NOTES = """
 - Rate-limit windows: django-ratelimit counts in one-minute windows whose edges it offsets per username,
   so a burst across an edge rightly gets 5 in each window. On after/ the rows count the windows a burst
   fell in (the counters it created in Redis, which must hold every attempt) and allow 5 in each.
-- Presigned URLs: moto accepts any signature, so tampering and expiry can only be checked against
-  MinIO or S3 (`make compose-test`).
+- Presigned URLs: moto accepts any signature, and so does the compose stand-in for MinIO (moto too)
+  and s3rver 3.7.1 (SigV4 signatures unchecked); tampering and expiry can only be checked against a
+  real MinIO or S3.
 - A checkout whose answer is lost with its replica may already be committed, with the cart not yet
   emptied. The cart page's checkout form carries a key (`checkout_key`), so the drill resends a failed
   checkout blindly and counts orders: a resent form is the same order, never a second one.
 - Live pages: the replica behind each WebSocket is the X-Served-By of its handshake (`config/asgi.py`
   adds it there: a handshake passes through none of Django's HTTP middleware). A page that reconnects
   gets the current stock first, then every change from either replica through Redis pub/sub.
-- Live pages through a Redis outage (a FAIL, left open in after/): the sockets stay open, so the pages
-  never reload. channels_redis's pub/sub receiver sleeps 1 s after each failed read and re-subscribes
-  only at its next attempt; a change published in that second after Redis returns reaches no replica,
-  and every open page keeps the old figure until the next change.
+- Live pages through a Redis outage: the sockets stay open, so the pages never reload, and pub/sub
+  keeps nothing for a replica that has not subscribed again yet (up to a second after Redis returns).
+  This drill found every page missing the first change; after/'s channel layer (`live/layers.py`) now
+  sends each page the current value once it has subscribed again.
 - Sticky sessions pin a browser by a route cookie. A killed or replaced replica takes its pinned users'
   sessions with it (and their carts: a cart lives in the session), and WebSocket pages still hear only
   their own replica. An attacker sends no route cookie (or a fresh one per attempt), so nginx spreads
