@@ -1,5 +1,6 @@
 """WebSockets that push stock figures and order statuses to the pages showing them."""
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -16,6 +17,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Joins one group, then sends the current value: a client that (re)connects anywhere is up to date."""
 
     group = None
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections in a worker thread before every message; a fan-out
+        # then queues each page's update behind that thread. Handlers here reach the database only
+        # through database_sync_to_async, which closes them itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         await self.accept()
