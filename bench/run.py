@@ -608,8 +608,8 @@ def report(results: dict, settings: Settings, command: str, wall: float) -> str:
     if ratio_of(cost["product"]["before"], cost["product"]["after"], "p50") > 2:
         lines += [
             "",
-            "**Found by this benchmark:** the product page (like every page that shows a picture) builds a",
-            "presigned S3 URL. django-storages keeps one boto3 client per thread (`threading.local`), and Django",
+            "**Found by this benchmark:** the product page (like every page that shows a picture) asks the",
+            "S3 storage for a URL. django-storages keeps one boto3 client per thread (`threading.local`), and Django",
             "under ASGI runs each request's view in a thread of its own, so each such page creates a boto3 client",
             "first: 75 to 200 ms on this machine, against under 1 ms for a client already made",
             "([jschneier/django-storages#1472](https://github.com/jschneier/django-storages/issues/1472), open).",

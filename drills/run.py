@@ -58,9 +58,9 @@ NOTES = """
 - Rate-limit windows: django-ratelimit counts in one-minute windows whose edges it offsets per username,
   so a burst across an edge rightly gets 5 in each window. On after/ the rows count the windows a burst
   fell in (the counters it created in Redis, which must hold every attempt) and allow 5 in each.
-- Presigned URLs: moto accepts any signature, and so does the compose stand-in for MinIO (moto too)
-  and s3rver 3.7.1 (SigV4 signatures unchecked); tampering and expiry can only be checked against a
-  real MinIO or S3.
+- The bucket: product pictures are public (a bucket policy on products/*, compose/bucket.py), invoices
+  private; moto refuses anonymous reads the policy does not allow, as MinIO and S3 do. The shop hands
+  out no presigned URL, which moto would serve with any signature.
 - A checkout whose answer is lost with its replica may already be committed, with the cart not yet
   emptied. The cart page's checkout form carries a key (`checkout_key`), so the drill resends a failed
   checkout blindly and counts orders: a resent form is the same order, never a second one.

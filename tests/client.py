@@ -123,7 +123,7 @@ class Visitor:
         return picture_in(response.text)
 
     def fetch(self, url: str) -> requests.Response:
-        """GET an address a page showed: a path on this address, or a full URL elsewhere (a presigned S3 URL)."""
+        """GET an address a page showed: a path on this address, or a full URL elsewhere (S3)."""
         return self.get(url) if url.startswith("/") else requests.get(url, timeout=10)
 
     def place_order(self, product_id: int, quantity: int = 1) -> int:

@@ -1,10 +1,12 @@
 """Uploaded files: the pictures staff upload for products, shown to every visitor."""
 
 import io
+import time
 
 from PIL import Image
 
 from tests.client import Visitor, a_picture, picture_in
+from tests.topology import wait_until
 
 
 def colour_of(response) -> tuple[int, int, int]:
@@ -52,6 +54,21 @@ def test_when_a_picture_is_uploaded_then_every_visitor_through_the_load_balancer
 
     assert all(loaded), f"{loaded.count(False)} of {len(loaded)} visitors got no picture"
     assert served_by == {r.name for r in topology.replicas}
+
+
+def test_a_picture_keeps_one_address_for_every_visitor_and_every_visit(topology):
+    """A product picture has one address, whoever looks and whenever, so browsers and CDNs can cache it.
+    The second look comes a clock second later, on the other replica: a presigned URL would differ."""
+    staff = staff_on(topology.replica(0))
+    product_id, slug = staff.create_product(stock=1)
+    assert staff.upload_picture(product_id, a_picture("#ff00ff")).status_code == 302
+
+    first_second = int(time.time())
+    first = staff.picture_url(slug)
+    wait_until(lambda: int(time.time()) > first_second, what="the next second", deadline=2)
+    second = Visitor(topology.replica(1).url).picture_url(slug)
+
+    assert first and first == second
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_a_reason(topology):

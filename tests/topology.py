@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import importlib.util
 import os
 import re
 import shutil
@@ -40,6 +41,17 @@ TOPOLOGIES = {
 }
 LOCAL_TOPOLOGIES = [name for name in TOPOLOGIES if not name.startswith("compose-")]
 BUCKET = "shop-media"
+
+
+def _compose_module(name: str):
+    """A script compose/ runs in a container, loaded here so the local topologies run the same code."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "compose" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bucket_prepare = _compose_module("bucket").bucket_prepare
 
 
 def free_port() -> int:
@@ -289,7 +301,7 @@ class Topology:
         self.services.append(process)
         url = f"http://127.0.0.1:{self.s3_port}"
         self._wait_for(process, lambda: requests.get(url, timeout=1).status_code < 500, "S3 server")
-        requests.put(f"{url}/{BUCKET}", timeout=5).raise_for_status()
+        bucket_prepare(environment=self.environment())
 
     def _s3_client(self):
         import boto3

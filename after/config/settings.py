@@ -153,7 +153,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-# Uploaded and generated files: in a private S3 bucket; browsers get presigned URLs that expire.
+# Uploaded and generated files: in an S3 bucket, private but for the product pictures (config/storages.py).
 # Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself.
 STORAGES = {
     "default": {
@@ -162,11 +162,11 @@ STORAGES = {
             "bucket_name": env("AWS_STORAGE_BUCKET_NAME", default="shop-media"),
             "region_name": env("AWS_S3_REGION_NAME", default="us-east-1"),
             "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
-            # The replicas may reach S3 by a name browsers cannot resolve: URLs are signed for this one.
+            # The replicas may reach S3 by a name browsers cannot resolve: picture URLs name this one.
             "public_endpoint_url": env("AWS_S3_PUBLIC_ENDPOINT_URL", default=None),
+            # Anyone may read these keys (the bucket policy), so their URLs need no signature.
+            "public_prefixes": ["products/"],
             "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": 600,
             "file_overwrite": False,
             "client_config": Config(
                 signature_version="s3v4",

@@ -1,15 +1,18 @@
-"""django-storages' S3 backend, with presigned URLs signed for the host browsers reach.
+"""django-storages' S3 backend, with product pictures at plain public URLs.
 
-A presigned URL is signed for its host, so rewriting the host of one signed for the replicas'
-endpoint (http://minio:9000 in compose) breaks the signature. django-storages' custom_domain
-gives unsigned URLs unless CloudFront signs them, so a second client, pointed at the public
-endpoint, signs them instead; it only computes signatures and never opens a connection.
+before/ served product pictures to anyone, from /media/products/; in the bucket they stay public:
+the bucket policy lets anyone read products/* (compose/compose.yaml, tests/topology.py) and their
+URLs carry no signature. A plain URL is the same on every page, so browsers and CDNs cache it, and
+it costs the replica no signing. Everything else (invoices) stays private, streamed by the replica
+after its permission check. Public URLs name the endpoint browsers reach, which under compose is not
+the one the replicas use (http://minio:9000).
 """
 
 from functools import cached_property
 
+from django.utils.encoding import filepath_to_uri
 from storages.backends import s3
-from storages.utils import setting
+from storages.utils import clean_name, setting
 
 
 class S3Storage(s3.S3Storage):
@@ -18,7 +21,11 @@ class S3Storage(s3.S3Storage):
         self.connection  # noqa: B018 - made with the storage, at start (config/asgi.py), not by a request
 
     def get_default_settings(self):
-        return {**super().get_default_settings(), "public_endpoint_url": setting("AWS_S3_PUBLIC_ENDPOINT_URL")}
+        return {
+            **super().get_default_settings(),
+            "public_endpoint_url": setting("AWS_S3_PUBLIC_ENDPOINT_URL"),
+            "public_prefixes": (),
+        }
 
     @cached_property
     def connection(self):
@@ -27,23 +34,9 @@ class S3Storage(s3.S3Storage):
         # (jschneier/django-storages#1472). One per process, as the shared `bucket` already is.
         return super().connection
 
-    @cached_property
-    def _public_signer(self) -> "S3Storage | None":
-        if not self.public_endpoint_url or self.public_endpoint_url == self.endpoint_url:
-            return None
-        return S3Storage(
-            public_endpoint_url=self.public_endpoint_url,
-            bucket_name=self.bucket_name,
-            region_name=self.region_name,
-            endpoint_url=self.public_endpoint_url,
-            client_config=self.client_config,
-            querystring_auth=self.querystring_auth,
-            querystring_expire=self.querystring_expire,
-            access_key=self.access_key,
-            secret_key=self.secret_key,
-            security_token=self.security_token,
-        )
-
     def url(self, name, parameters=None, expire=None, http_method=None):
-        signer = self._public_signer or super()
-        return signer.url(name, parameters=parameters, expire=expire, http_method=http_method)
+        key = self._normalize_name(clean_name(name))
+        if key.startswith(tuple(self.public_prefixes)) and not parameters and http_method in (None, "GET"):
+            endpoint = self.public_endpoint_url or self.connection.meta.client.meta.endpoint_url
+            return f"{endpoint.rstrip('/')}/{self.bucket_name}/{filepath_to_uri(key)}"
+        return super().url(name, parameters=parameters, expire=expire, http_method=http_method)
