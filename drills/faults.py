@@ -185,8 +185,10 @@ def kill_replica(topology, report: Report) -> None:
     row.failed = orders != wanted or lost_sessions > 0
     lost, doubled = max(wanted - orders, 0), max(orders - wanted, 0)
     pinned = f" ({lost_on_victim} of the {sum(on_victim)} pinned to B)" if topology.sticky else ""
+    in_flight = " (in flight on B when it died: nginx does not resend a POST)" if 502 in codes else ""
     row.note = (
-        f"{statuses(codes)}; orders {orders}/{wanted} (lost {lost}, doubled {doubled}); sessions lost {lost_sessions}"
+        f"{statuses(codes)}{in_flight}; orders {orders}/{wanted} (lost {lost}, doubled {doubled}); "
+        f"sessions lost {lost_sessions}"
         f"{pinned}; checkouts sent to the login page {logins}; "
         f"carts not holding the 1 item added {carts} (empty {empty}); failed "
         f"checkouts already committed {committed} (resent with their checkout key: the same order, not a second)"
