@@ -100,9 +100,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
+    # `django.core.cache.cache`: unused by the shop so far; whatever uses it fails fast if Redis is down.
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
     },
     # Sessions get an alias of their own: short timeouts and no IGNORE_EXCEPTIONS, so a Redis
     # outage is a quick error, not a silent logout.
