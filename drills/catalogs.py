@@ -13,7 +13,6 @@ import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import jwt
 import redis
 import requests
@@ -267,16 +266,10 @@ def uploads(topology, report: Report) -> None:
     owner.sign_up()
     owner.generate_invoice(owner.place_order(product_id))
     env = topology.environment()
-    bucket = boto3.client(
-        "s3",
-        endpoint_url=env["AWS_S3_ENDPOINT_URL"],
-        region_name=env["AWS_S3_REGION_NAME"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-    invoices = bucket.list_objects_v2(Bucket=env["AWS_STORAGE_BUCKET_NAME"], Prefix="invoices/")["Contents"]
+    bucket = env["AWS_STORAGE_BUCKET_NAME"]
+    invoices = topology.s3_client().list_objects_v2(Bucket=bucket, Prefix="invoices/")["Contents"]
     newest = max(invoices, key=lambda item: item["LastModified"])["Key"]
-    url = f"{env['AWS_S3_PUBLIC_ENDPOINT_URL']}/{env['AWS_STORAGE_BUCKET_NAME']}/{newest}"
+    url = f"{env['AWS_S3_PUBLIC_ENDPOINT_URL']}/{bucket}/{newest}"
     got = requests.get(url, timeout=TIMEOUT).status_code
     row.count(got == 403, got)
     row.note = f"{got}; the bucket policy makes products/* public, nothing else"

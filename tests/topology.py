@@ -43,15 +43,12 @@ LOCAL_TOPOLOGIES = [name for name in TOPOLOGIES if not name.startswith("compose-
 BUCKET = "shop-media"
 
 
-def _compose_module(name: str):
-    """A script compose/ runs in a container, loaded here so the local topologies run the same code."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "compose" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bucket_prepare = _compose_module("bucket").bucket_prepare
+def bucket_prepare(environment: dict[str, str]) -> None:
+    """compose/bucket.py, which compose runs in a container: the local topologies run the same code."""
+    spec = importlib.util.spec_from_file_location("bucket", ROOT / "compose" / "bucket.py")
+    bucket = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bucket)
+    bucket.bucket_prepare(environment=environment)
 
 
 def free_port() -> int:
@@ -301,9 +298,9 @@ class Topology:
         self.services.append(process)
         url = f"http://127.0.0.1:{self.s3_port}"
         self._wait_for(process, lambda: requests.get(url, timeout=1).status_code < 500, "S3 server")
-        bucket_prepare(environment=self.environment())
+        bucket_prepare(self.environment())
 
-    def _s3_client(self):
+    def s3_client(self):
         import boto3
 
         env = self.environment()
@@ -316,7 +313,7 @@ class Topology:
         )
 
     def _s3_snapshot(self) -> dict[str, tuple[bytes, str]]:
-        client = self._s3_client()
+        client = self.s3_client()
         objects = {}
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
             for item in page.get("Contents", []):
@@ -325,7 +322,7 @@ class Topology:
         return objects
 
     def _s3_restore(self, objects: dict[str, tuple[bytes, str]]) -> None:
-        client = self._s3_client()
+        client = self.s3_client()
         for key, (data, content_type) in objects.items():
             client.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType=content_type)
 

@@ -1,11 +1,11 @@
 """django-storages' S3 backend, with product pictures at plain public URLs.
 
 before/ served product pictures to anyone, from /media/products/; in the bucket they stay public:
-the bucket policy lets anyone read products/* (compose/compose.yaml, tests/topology.py) and their
-URLs carry no signature. A plain URL is the same on every page, so browsers and CDNs cache it, and
-it costs the replica no signing. Everything else (invoices) stays private, streamed by the replica
-after its permission check. Public URLs name the endpoint browsers reach, which under compose is not
-the one the replicas use (http://minio:9000).
+the bucket policy lets anyone read products/* (compose/bucket.py, run by compose and the local
+topologies) and their URLs carry no signature. A plain URL is the same on every page, so browsers
+and CDNs cache it, and it costs the replica no signing. Everything else (invoices) stays private,
+streamed by the replica after its permission check. Public URLs name the endpoint browsers reach,
+which under compose is not the one the replicas use (http://minio:9000).
 """
 
 from functools import cached_property
