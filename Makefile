@@ -11,21 +11,29 @@ PYTEST  := $(PY) -m pytest
 RESULTS := .results
 COMPOSE := docker compose -f compose/compose.yaml
 
-.PHONY: help bootstrap system venv lint unit checks suite suite-postgres test demo up diff clean
+.PHONY: help bootstrap system system-redis venv lint unit checks suite suite-postgres test demo scorecard-doc up diff clean
 .PHONY: compose-check compose-up compose-down compose-test
 .PHONY: docs docs-check step steps
 .PHONY: bench bench-smoke
-.PHONY: drills
+.PHONY: drills drills-doc
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 bootstrap: system venv  ## install system packages and the Python environment
 
-system:  ## nginx, redis-server, chromium (browser journey) and wrk (make bench) from the distribution, when missing
-	@command -v nginx >/dev/null && command -v redis-server >/dev/null && command -v chromium >/dev/null && command -v wrk >/dev/null || { \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) apt-get install -y -qq --no-install-recommends nginx redis-server chromium wrk >/dev/null; }
+# Debian packages, each installed only when missing (as root, or through sudo).
+define apt_install
+missing=""; for package in $(1); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+[ -z "$$missing" ] || { $(SUDO) apt-get update -qq && \
+  $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
+endef
+
+system:  ## nginx, redis-server, PostgreSQL (suite-postgres), chromium (browser journey) and wrk (make bench) from the distribution
+	@$(call apt_install,nginx redis-server postgresql chromium wrk)
+
+system-redis:  ## redis-server alone, for the trees' in-process tests
+	@$(call apt_install,redis-server)
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt before/requirements.txt after/requirements.txt
@@ -38,9 +46,9 @@ lint: venv  ## ruff over both trees and the suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-unit: bootstrap  ## each tree's in-process tests, the same files in both, beside their own Redis and S3
-	$(PY) -m tests.topology run -- bash -c 'cd before && ../$(PYTEST) -q'
-	$(PY) -m tests.topology run -- bash -c 'cd after && ../$(PYTEST) -q'
+unit: venv system-redis  ## each tree's in-process tests, the same files in both, beside their own Redis and S3
+	$(PY) -m harness run -- bash -c 'cd before && ../$(PYTEST) -q'
+	$(PY) -m harness run -- bash -c 'cd after && ../$(PYTEST) -q'
 
 checks: venv  ## the stateless_checks package's own tests, then what it reports on each tree
 	cd stateless_checks && ../$(PYTEST) -q
@@ -51,9 +59,8 @@ suite: bootstrap  ## the behavioral suite on every topology, checked against tes
 	$(PYTEST) tests -v --results $(RESULTS)/suite.json
 	$(PY) -m tests.scorecard $(RESULTS)/suite.json
 
-suite-postgres: bootstrap  ## after x2 once more, on PostgreSQL (DATABASE_URL names the server)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
-	  $(PYTEST) tests -q --topology after-2
+suite-postgres: bootstrap  ## after x2 once more, on a PostgreSQL server of its own (or the one DATABASE_URL names)
+	$(PYTEST) tests -q --topology after-2 --database postgres
 
 test: lint docs-check compose-check unit checks suite suite-postgres bench-smoke drills  ## everything CI runs, compose-test too where `docker compose` works
 	@if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then $(MAKE) compose-test; \
@@ -78,16 +85,19 @@ compose-test: venv  ## both shops under Docker Compose, the suite against :8001 
 	$(COMPOSE) -f compose/compose.test.yaml up -d --build --wait --wait-timeout 300; \
 	$(PYTEST) tests -v --topology compose-before-2 --topology compose-after-2 --results $(RESULTS)/compose.json; \
 	$(PY) -m tests.scorecard $(RESULTS)/compose.json; \
-	$(PY) -m tests.compose_topology spread
+	$(PY) -m harness spread
 
-demo: bootstrap  ## both shops on one and two replicas, the suite, the before/after scorecard
+demo: bootstrap  ## both shops on one and two replicas, the suite, the before/after scorecard (.results/scorecard.md)
 	@start=$$(date +%s); \
 	$(PYTEST) tests -v --results $(RESULTS)/suite.json; \
-	$(PY) -m tests.scorecard $(RESULTS)/suite.json --markdown docs/scorecard.md; \
-	echo "wall time: $$(( $$(date +%s) - start ))s; written to docs/scorecard.md"
+	$(PY) -m tests.scorecard $(RESULTS)/suite.json --markdown $(RESULTS)/scorecard.md $(SCORECARD_DOC); \
+	echo "wall time: $$(( $$(date +%s) - start ))s; written to $(RESULTS)/scorecard.md"
+
+scorecard-doc:  ## make demo, and the scorecard into docs/scorecard.md
+	$(MAKE) demo SCORECARD_DOC=--doc
 
 up: bootstrap  ## before x2 on :8001 and after x2 on :8002 for browsing, until Ctrl-C
-	$(PY) -m tests.topology up before-2=8001 after-2=8002
+	$(PY) -m harness up before-2=8001 after-2=8002
 
 bench: bootstrap  ## what statelessness costs: before x1 against after x1 (and x2), written to docs/benchmarks.md
 	$(PY) -m bench.run
@@ -95,8 +105,11 @@ bench: bootstrap  ## what statelessness costs: before x1 against after x1 (and x
 bench-smoke: bootstrap  ## every benchmark for a second, to keep `make bench` working (asserts nothing about speed)
 	$(PY) -m bench.run --smoke --output $(RESULTS)/bench-smoke.md
 
-drills: bootstrap  ## bad inputs, a killed replica, a rolling restart, Redis and S3 outages on after x2, then before x2 with sticky sessions for contrast: docs/drills.md
+drills: bootstrap  ## bad inputs, a killed replica, a rolling restart, Redis and S3 outages on after x2, then before x2 with sticky sessions for contrast (.results/drills.md)
 	$(PY) -m drills.run
+
+drills-doc: bootstrap  ## make drills, and its tables into docs/drills.md
+	$(PY) -m drills.run --doc
 
 diff:  ## the refactoring, as one diff
 	@diff -ruN -X .diffignore before after || true

@@ -1,6 +1,6 @@
 """What statelessness costs, measured side by side: `python -m bench.run` (make bench) writes docs/benchmarks.md.
 
-Starts before-1 and after-2 with tests/topology.py (real processes on loopback ports), then:
+Starts before-1 and after-2 with the harness (real processes on loopback ports), then:
 - request cost: wrk on the hot paths against one replica of each tree, addressed directly, interleaved
   in rounds, plus the SQL queries and Redis commands one request makes in each tree (bench/counts.py);
 - live updates: 100 WebSocket clients on after-2, half on each replica, delivery latency and throughput;
@@ -30,18 +30,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import requests
 import websockets
-from botocore.config import Config
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from PIL import Image
 from websockets.asyncio.client import connect
 
-from tests.client import Visitor
-from tests.topology import BUCKET, ROOT, Topology
+from harness import BUCKET, CUSTOMER, ROOT, ApiClient, Topology, Visitor, live_url, product_group
 
-CUSTOMER = ("customer", "customer-password-123")  # seeded by `manage.py seed_shop`
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
 PATHS = {
     # name: (what the table calls it, the status every response must have)
@@ -105,10 +101,6 @@ def wrk(request: Request, *, seconds: int, connections: int, socket_errors_ok: b
     }
 
 
-def cookie_header(visitor: Visitor) -> str:
-    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in visitor.http.cookies)
-
-
 @dataclass
 class Shop:
     """One tree's topology, with the visitors and data the benchmarked paths need."""
@@ -131,16 +123,15 @@ class Shop:
     def request(self, path: str, base: str | None = None) -> Request:
         """A fresh request for `path`: the API token is obtained anew, since it lives five minutes."""
         base = base or self.topology.replica(0).url
-        csrf = {"X-CSRFToken": self.customer.http.cookies["csrftoken"], "Cookie": cookie_header(self.customer)}
+        csrf = {"X-CSRFToken": self.customer.http.cookies["csrftoken"], "Cookie": self.customer.cookie_header()}
         if path == "product":
-            return Request(f"{base}/products/{self.slug}/", headers={"Cookie": cookie_header(self.customer)})
+            return Request(f"{base}/products/{self.slug}/", headers={"Cookie": self.customer.cookie_header()})
         if path == "cart_page":
-            return Request(f"{base}/cart/", headers={"Cookie": cookie_header(self.customer)})
+            return Request(f"{base}/cart/", headers={"Cookie": self.customer.cookie_header()})
         if path == "cart_add":
             return Request(f"{base}/cart/add/{self.cart_product_id}/", "POST", "quantity=1", csrf)
         if path == "api_read":
-            credentials = {"username": CUSTOMER[0], "password": CUSTOMER[1]}
-            token = requests.post(f"{base}/api/auth/token", json=credentials, timeout=30).json()["access"]
+            token = ApiClient(base).log_in(*CUSTOMER).access
             return Request(f"{base}/api/me", headers={"Authorization": f"Bearer {token}"})
         token = self.anonymous.http.cookies["csrftoken"]
         body = f"username={CUSTOMER[0]}&password={CUSTOMER[1]}"
@@ -201,7 +192,7 @@ def request_cost(before: Shop, after: Shop, settings: Settings) -> dict:
             for shop in pair:
                 # Login hashes the password (PBKDF2) on every request: give it longer to gather a sample.
                 seconds = settings.seconds * (2 if path == "login" else 1)
-                pid = shop.topology.replica(0).process.popen.pid
+                pid = shop.topology.replica(0).pid
                 cpu_before = cpu_seconds(pid)
                 figures = wrk(shop.request(path), seconds=seconds, connections=settings.connections)
                 figures["cpu_ms_per_request"] = 1000 * (cpu_seconds(pid) - cpu_before) / figures["requests"]
@@ -243,8 +234,7 @@ def set_cpus(pid: int, cpus: set[int]) -> None:
 def every_process(shops: list[Shop]) -> list[int]:
     pids = [os.getpid()]
     for shop in shops:
-        pids += [replica.process.popen.pid for replica in shop.topology.replicas]
-        pids += [service.popen.pid for service in shop.topology.services]
+        pids += shop.topology.pids()
     return pids
 
 
@@ -258,7 +248,7 @@ def pinned(shops: list[Shop]) -> bool:
     for pid in every_process(shops):
         set_cpus(pid, set(cpus[:-1]))
     for shop in shops:
-        set_cpus(shop.topology.replica(0).process.popen.pid, {cpus[-1]})
+        set_cpus(shop.topology.replica(0).pid, {cpus[-1]})
     return True
 
 
@@ -282,7 +272,7 @@ def scale_out(shop: Shop, settings: Settings) -> dict:
                 topology.scale_to(count)
                 # Discarded: the old nginx worker closes the connections it still holds after the reload.
                 wrk(shop.request("cart_page", base=topology.url), seconds=1, connections=1, socket_errors_ok=True)
-            pids = [replica.process.popen.pid for replica in topology.replicas]
+            pids = [replica.pid for replica in topology.replicas]
             cpu_before = [cpu_seconds(pid) for pid in pids]
             request = shop.request("cart_page", base=topology.url)
             figures = wrk(request, seconds=settings.seconds, connections=settings.connections * 2)
@@ -325,7 +315,7 @@ def uploads(shops: list[Shop], settings: Settings) -> dict:
     results: dict[str, dict[str, list[dict]]] = {}
     for shop in shops:
         replica = shop.topology.replica(0)
-        pid = replica.process.popen.pid
+        pid = replica.pid
         staff = Visitor(replica.url)
         staff.log_in_as_staff()
         product_id, _ = staff.create_product(stock=1)
@@ -343,14 +333,7 @@ def uploads(shops: list[Shop], settings: Settings) -> dict:
                 answer = "413, over the limit" if wanted == 413 else "302, stored"
                 results.setdefault(label, {}).setdefault(f"{shop.topology.tree}/ replica: {answer}", []).append(figures)
                 print(f"  {shop.topology.tree:<9} {label:<24} {figures['mb_per_s']:7.1f} MB/s  RSS +{growth:.1f} MiB")
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{shops[-1].topology.s3_port}",
-        aws_access_key_id="shop",
-        aws_secret_access_key="shop-secret-key",
-        region_name="us-east-1",
-        config=Config(request_checksum_calculation="when_required", s3={"addressing_style": "path"}),
-    )
+    s3 = shops[-1].topology.s3_client(request_checksum_calculation="when_required", s3={"addressing_style": "path"})
     for _ in range(settings.upload_rounds):
         for label, (data, _) in files.items():
             start = time.perf_counter()
@@ -369,10 +352,6 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def product_group(product_id: int) -> str:
-    return f"product-{product_id}"  # as live/broadcast.py names it
-
-
 class Audience:
     """WebSocket clients watching one product, each read by a task of its own that timestamps every
     message as it arrives (a waiter made per message and client would add its own cost to the figures)."""
@@ -388,9 +367,8 @@ class Audience:
         """`clients` sockets, alternately on replica A and B; each first gets the current stock."""
         sockets = []
         for index in range(clients):
-            base = topology.replica(index).url
-            url = base.replace("http://", "ws://") + f"/ws/products/{product_id}/"
-            sockets.append(await connect(url, origin=base))
+            replica = topology.replica(index)
+            sockets.append(await connect(live_url(replica, f"/ws/products/{product_id}/"), origin=replica.url))
         await asyncio.gather(*(socket.recv() for socket in sockets))
         return cls(sockets)
 

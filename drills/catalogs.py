@@ -14,13 +14,11 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import jwt
-import redis
 import requests
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import connect
 
 from drills.report import Report, statuses
-from tests.client import PASSWORD, Visitor, a_picture
+from harness import ApiClient, LiveSocket, Visitor, a_picture, picture_colour
 
 TIMEOUT = 15
 # HS512 with the shared key is one of the forgeries; PyJWT's warning about its length is expected.
@@ -38,25 +36,12 @@ def hmac_signed(header: dict, claims: dict, key: str) -> str:
     return f"{signing_input}.{b64(signature)}"
 
 
-def api_tokens(base_url: str, username: str) -> dict:
-    response = requests.post(
-        f"{base_url}/api/auth/token", json={"username": username, "password": PASSWORD}, timeout=TIMEOUT
-    )
-    response.raise_for_status()
-    return response.json()
+def api_me(target, access: str) -> int:
+    return ApiClient(target).me(access).status_code
 
 
-def api_me(base_url: str, access: str) -> int:
-    headers = {"Authorization": f"Bearer {access}"}
-    return requests.get(f"{base_url}/api/me", headers=headers, timeout=TIMEOUT).status_code
-
-
-def api_refresh(base_url: str, refresh: str) -> requests.Response:
-    return requests.post(f"{base_url}/api/auth/token/refresh", json={"refresh": refresh}, timeout=TIMEOUT)
-
-
-def manage_shell(topology, code: str) -> None:
-    topology._manage("shell", "-c", code, instance_dir=topology.workdir / "setup")
+def api_refresh(target, refresh: str) -> requests.Response:
+    return ApiClient(target).refresh(refresh)
 
 
 # -- tokens --------------------------------------------------------------------------------------
@@ -66,7 +51,7 @@ def tokens(topology, report: Report) -> None:
     a, b = topology.replica(0).url, topology.replica(1).url
     key = topology.environment()["JWT_SIGNING_KEY"]
     username = Visitor(a).sign_up()
-    pair = api_tokens(a, username)
+    pair = ApiClient(a).log_in(username).tokens
     claims = jwt.decode(pair["access"], options={"verify_signature": False})
     header_b64, payload_b64, signature_b64 = pair["access"].split(".")
 
@@ -122,13 +107,9 @@ def tokens(topology, report: Report) -> None:
     row.note = f"{status}"
 
     # Revoked: logout on A, both tokens on B.
-    pair2 = api_tokens(a, username)
-    requests.post(
-        f"{a}/api/auth/logout",
-        json={"refresh": pair2["refresh"]},
-        headers={"Authorization": f"Bearer {pair2['access']}"},
-        timeout=TIMEOUT,
-    )
+    client = ApiClient(a).log_in(username)
+    pair2 = client.tokens
+    client.logout()
     row = report.row("tokens", "revoked at logout on A, presented on B", hard=True)
     got = [api_me(b, pair2["access"]), api_refresh(b, pair2["refresh"]).status_code]
     for status in got:
@@ -136,14 +117,14 @@ def tokens(topology, report: Report) -> None:
     row.note = f"access, refresh: {statuses(got)}"
 
     row = report.row("tokens", "refresh token reused after rotation", hard=True)
-    pair3 = api_tokens(a, username)
+    pair3 = ApiClient(a).log_in(username).tokens
     first = api_refresh(a, pair3["refresh"]).status_code
     again = api_refresh(b, pair3["refresh"]).status_code
     row.count(first == 200 and again == 401, again)
     row.note = f"first {first}, reuse {again}"
 
     row = report.row("tokens", "20 parallel refreshes of one token over both replicas", hard=True)
-    pair4 = api_tokens(a, username)
+    pair4 = ApiClient(a).log_in(username).tokens
     with ThreadPoolExecutor(20) as pool:
         got = list(pool.map(lambda i: api_refresh((a, b)[i % 2], pair4["refresh"]).status_code, range(20)))
     winners = got.count(200)
@@ -179,15 +160,15 @@ def tokens(topology, report: Report) -> None:
 
     # Deactivated, then deleted: both through manage.py shell, as an operator would.
     victim = Visitor(a).sign_up()
-    pair5 = api_tokens(a, victim)
+    pair5 = ApiClient(a).log_in(victim).tokens
     row = report.row("tokens", "user deactivated, then deleted: access and refresh", hard=True)
     users = f"from django.contrib.auth.models import User; users = User.objects.filter(username='{victim}')"
-    manage_shell(topology, f"{users}; users.update(is_active=False)")
+    topology.manage("shell", "-c", f"{users}; users.update(is_active=False)")
     got = [api_me(b, pair5["access"]), api_refresh(b, pair5["refresh"]).status_code]
     pair6 = None
-    manage_shell(topology, f"{users}; users.update(is_active=True)")
-    pair6 = api_tokens(a, victim)
-    manage_shell(topology, f"{users}; users.delete()")
+    topology.manage("shell", "-c", f"{users}; users.update(is_active=True)")
+    pair6 = ApiClient(a).log_in(victim).tokens
+    topology.manage("shell", "-c", f"{users}; users.delete()")
     got += [api_me(b, pair6["access"]), api_refresh(b, pair6["refresh"]).status_code]
     for status in got:
         row.count(status == 401, status)
@@ -255,7 +236,7 @@ def uploads(topology, report: Report) -> None:
         got = list(pool.map(lambda j: j[0].upload_picture(j[1], a_picture(j[2]), "same.png").status_code, jobs))
     urls = [staff.picture_url(slug), staff.picture_url(second_slug)]
     keys = {re.search(r"/(products/[^?]+)", u or "").group(1) for u in urls if u}
-    colours = [fetched_colour(staff.fetch(u).content) if u else None for u in urls]
+    colours = [picture_colour(staff.fetch(u).content) if u else None for u in urls]
     for status in got:
         row.count(status == 302, status)
     row.failed = len(keys) != 2 or colours != [(0, 128, 0), (255, 255, 0)]
@@ -290,14 +271,6 @@ def uploads(topology, report: Report) -> None:
     row.note = f"{got} (owner gets {owner.get(f'/orders/{order_id}/invoice/').status_code})"
 
 
-def fetched_colour(data: bytes):
-    import io
-
-    from PIL import Image
-
-    return Image.open(io.BytesIO(data)).convert("RGB").getpixel((0, 0))
-
-
 # -- rate limits ---------------------------------------------------------------------------------
 
 LOGIN_LIMIT = 5  # accounts.views.LOGIN_FAILURES_ALLOWED: failed logins per username per minute
@@ -305,7 +278,7 @@ LOGIN_LIMIT = 5  # accounts.views.LOGIN_FAILURES_ALLOWED: failed logins per user
 
 def rate_limit_counters(topology) -> dict[bytes, int]:
     """Every django-ratelimit counter in Redis (after/) with its count."""
-    client = redis.Redis(port=topology.redis_port)
+    client = topology.redis_client()
     try:
         return {key: int(client.get(key) or 0) for key in client.scan_iter(match="*ratelimit*", count=1000)}
     finally:
@@ -393,7 +366,7 @@ def rate_limits(topology, report: Report) -> None:
     figures = judge_burst(row, past=past, tried=len(got), took=took, before=counters, after=after)
     row.note = f"{figures}; {statuses(got)}"
 
-    client = redis.Redis(port=topology.redis_port)
+    client = topology.redis_client()
     keys = [k for k in client.scan_iter(match="*ratelimit*", count=1000)]
     without = [k for k in keys if client.ttl(k) < 0]
     row = report.row("rate limits", "every rate-limit counter in Redis has a TTL", hard=True)
@@ -424,11 +397,10 @@ def web(topology, report: Report) -> None:
     row.note = f"missing, control, evil, null, other host: {got}"
 
     row = report.row("web", "WebSocket from a foreign Origin; order socket without login", hard=True)
-    ws = base.replace("http://", "ws://")
     refused = []
     try:
-        with connect(f"{ws}/ws/products/{product_id}/", origin="http://evil.example", open_timeout=10) as s:
-            s.recv(timeout=5)
+        with LiveSocket(base, f"/ws/products/{product_id}/", origin="http://evil.example") as s:
+            s.next(timeout=5)
             refused.append("accepted!")
     except InvalidStatus as exc:
         refused.append(exc.response.status_code)
@@ -436,8 +408,8 @@ def web(topology, report: Report) -> None:
     order_owner.sign_up()
     order_id = order_owner.place_order(product_id)
     try:
-        with connect(f"{ws}/ws/orders/{order_id}/", origin=base, open_timeout=10) as s:
-            s.recv(timeout=5)
+        with LiveSocket(base, f"/ws/orders/{order_id}/") as s:
+            s.next(timeout=5)
             refused.append("data sent!")
     except ConnectionClosed as exc:
         refused.append(exc.rcvd.code if exc.rcvd else "closed")

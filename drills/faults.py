@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import threading
 import time
 from collections import Counter
@@ -13,8 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from drills.report import Report, statuses
-from tests.client import Visitor, a_picture
-from tests.topology import wait_until
+from harness import CUSTOMER, ApiClient, Visitor, a_picture, wait_until
 
 USERS = 4
 ROUNDS = 6
@@ -78,36 +75,13 @@ def signed_in_visitors(topology, count: int) -> list[Visitor]:
     for _ in range(count * 5):
         visitor = Visitor(topology.url)
         visitor.sign_up()
-        replica = served_by(visitor)
+        replica = visitor.served_by()
         if per_replica[replica] < count // len(topology.replicas):
             per_replica[replica] += 1
             visitors.append(visitor)
             if len(visitors) == count:
                 return visitors
     raise RuntimeError(f"could not sign up {count} users spread over the replicas: {dict(per_replica)}")
-
-
-def served_by(visitor: Visitor) -> str:
-    """The replica that answers this visitor now (on a sticky topology, the one it is pinned to)."""
-    return visitor.get("/accounts/me/").headers["X-Served-By"]
-
-
-def checkout_key(visitor: Visitor) -> str | None:
-    """The idempotency key the cart page puts in its checkout form; None when the cart is empty (no form)."""
-    match = re.search(r'name="checkout_key" value="([^"]+)"', visitor.get("/cart/").text)
-    return match.group(1) if match else None
-
-
-def kill_replica_b(topology) -> None:
-    """SIGKILL replica B and every process of its group, as the OOM killer or a lost host would."""
-    os.killpg(topology.replicas[1].process.popen.pid, signal.SIGKILL)
-
-
-def replace_replica_b(topology) -> None:
-    """What the orchestrator does next: a fresh replica B, with a fresh disk, behind nginx."""
-    topology.replicas[1].process.stop()
-    topology.replicas[1] = topology._start_replica()
-    topology._reload_nginx()
 
 
 def journey(visitor: Visitor, product_id: int, rounds: int, kill_after: threading.Event | None) -> dict:
@@ -126,7 +100,7 @@ def journey(visitor: Visitor, product_id: int, rounds: int, kill_after: threadin
             figures["codes"].append(response.status_code)
         if visitor.cart().get(product_id) != 1:  # lost, or doubled by the click again after a 502
             figures["cart_wrong"] += 1
-        key = checkout_key(visitor)
+        key = visitor.checkout_key()
         if key is None:  # nothing to check out: the item added went to a replica as it died
             figures["cart_empty"] += 1
             continue
@@ -151,11 +125,11 @@ def kill_replica(topology, report: Report) -> None:
     product_id, _ = staff.create_product(stock=1000)
     visitors = signed_in_visitors(topology, USERS)
     go = threading.Event()
-    on_victim = [served_by(v) == topology.replicas[1].name for v in visitors]
+    on_victim = [v.served_by() == topology.replicas[1].name for v in visitors]
 
     def killer():
         go.wait(60)
-        kill_replica_b(topology)
+        topology.kill(1)
 
     thread = threading.Thread(target=killer)
     thread.start()
@@ -167,7 +141,7 @@ def kill_replica(topology, report: Report) -> None:
     finally:
         go.set()
         thread.join()
-        replace_replica_b(topology)  # back to two replicas for the next drills
+        topology.replace(1)  # back to two replicas for the next drills
     codes = [c for r in results for c in r["codes"]]
     wanted = USERS * ROUNDS
     orders = sum(r["orders"] for r in results)
@@ -243,13 +217,11 @@ def redis_outage(topology, report: Report, seconds: float = 10.0) -> None:
     )
 
     # Fail closed: no login past an unreadable rate limit, no access token past an unreadable revocation list.
-    access = requests.post(
-        f"{topology.url}/api/auth/token", json={"username": "customer", "password": "customer-password-123"}, timeout=15
-    ).json()["access"]
+    api = ApiClient(topology).log_in(*CUSTOMER)
     topology.stop_service("redis")
     try:
-        login = Visitor(topology.url).log_in("customer", "customer-password-123").status_code
-        me = requests.get(f"{topology.url}/api/me", headers={"Authorization": f"Bearer {access}"}, timeout=15)
+        login = Visitor(topology).log_in(*CUSTOMER).status_code
+        me = api.me()
     finally:
         topology.start_service("redis")
     row = report.row("faults", "rate limit and token revocation fail closed while Redis is down", hard=True)

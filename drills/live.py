@@ -7,20 +7,15 @@ server starts every connection with the current stock, so a client that reconnec
 
 from __future__ import annotations
 
-import contextlib
-import json
 import random
 import threading
 import time
 from collections import Counter
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
-from websockets.sync.client import connect
 
-from drills.faults import kill_replica_b, replace_replica_b
 from drills.report import Report, statuses
-from tests.client import Visitor
-from tests.topology import wait_until
+from harness import LiveSocket, Visitor, settled, wait_until
 
 CLIENTS = 20
 MIN_PER_REPLICA = 5
@@ -28,26 +23,17 @@ CHANGES = 10
 RETRY_MIN, RETRY_MAX = 0.5, 30.0  # live.js: RETRY_MIN_MS, RETRY_MAX_MS
 
 
-def settled(check, *, what: str, deadline: float) -> bool:
-    """wait_until, where running out of time is a figure for the report rather than an error."""
-    with contextlib.suppress(TimeoutError):
-        return bool(wait_until(check, what=what, deadline=deadline))
-    return False
-
-
 class LiveClient:
     """One product page with a live stock figure."""
 
     def __init__(self, product_id: int, base_url: str, seed: int):
-        self.origin = base_url
-        self.url = base_url.replace("http://", "ws://") + f"/ws/products/{product_id}/"
+        self.socket = LiveSocket(base_url, f"/ws/products/{product_id}/")
         self.values: list[int] = []  # every figure shown, the snapshot at each (re)connection included
         self.replica: str | None = None  # behind the open socket; None while reconnecting
         self.closes = 0
         self.reconnect_times: list[float] = []  # from a close to the snapshot on the next connection
         self.refusals: list = []  # failed reconnection attempts: a status code or an error name
         self._random = random.Random(seed)  # noqa: S311 - live.js's jitter, repeatable
-        self._socket = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -62,32 +48,28 @@ class LiveClient:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._socket is not None:
-            self._socket.close()
+        self.socket.close()
         if self._thread.is_alive():
             self._thread.join(10)
 
     def _connect(self) -> None:
-        socket = connect(self.url, origin=self.origin, open_timeout=10, close_timeout=2)
+        self.socket.open()
         try:
-            self._show(socket.recv(timeout=10))  # the snapshot
-            self.replica = socket.response.headers["X-Served-By"]  # config/asgi.py adds it to the handshake
+            self.values.append(self.socket.next()["stock"])  # the snapshot
+            self.replica = self.socket.served_by  # config/asgi.py adds it to the handshake
         except BaseException:
-            socket.close()
+            self.socket.close()
             raise
-        self._socket = socket
-
-    def _show(self, message: str) -> None:
-        self.values.append(json.loads(message)["stock"])
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            connection = self.socket.connection
             try:
-                for message in self._socket:
-                    self._show(message)
+                while True:
+                    self.values.append(self.socket.next(timeout=None)["stock"])
             except ConnectionClosed:
                 pass
-            code = self._socket.close_code
+            code = connection.close_code
             if self._stop.is_set() or (code is not None and 4000 <= code < 5000):
                 return  # live.js stops on 4xxx: a final answer
             closed_at = time.monotonic()
@@ -95,7 +77,7 @@ class LiveClient:
             self.replica = None
             if self._reconnect():
                 self.reconnect_times.append(time.monotonic() - closed_at)
-        self._socket.close()  # one opened as stop() was called
+        self.socket.close()  # one opened as stop() was called
 
     def _reconnect(self) -> bool:
         delay = RETRY_MIN
@@ -168,7 +150,7 @@ def live_after_kill(topology, report: Report) -> None:
     for client in clients:
         client.follow()
     try:
-        kill_replica_b(topology)
+        topology.kill(1)
         killed = time.monotonic()
 
         def reconnected() -> bool:
@@ -177,7 +159,7 @@ def live_after_kill(topology, report: Report) -> None:
 
         settled(reconnected, what="the cut-off pages reconnected", deadline=30)
         back_in = time.monotonic() - killed
-        replace_replica_b(topology)
+        topology.replace(1)
         figures = change_stock(staff_on_each_replica(topology), product_id, clients, first=501)
     finally:
         for client in clients:

@@ -1,7 +1,12 @@
-"""The behavioral suite's fixtures and its expected-outcome matrix.
+"""The behavioral suite's fixtures, its markers and its expected-outcome matrix.
 
-Every test runs once per topology (before-1, before-2, before-2-sticky, after-1, after-2). Which of
-them are expected to fail, and which kind of state each failure shows, is written down in
+Every test that takes `topology` runs once per topology (before-1, before-2, before-2-sticky,
+after-1, after-2, or those --topology names). A test says what it needs with a marker, and only the
+topologies that have it are generated:
+- `@pytest.mark.topologies("before-2", "after-2")`: only these;
+- `@pytest.mark.trees("after")`: only topologies of these trees;
+- `@pytest.mark.local_only`: only the local topologies, whose processes and disks the suite can reach.
+Which tests are expected to fail, and which kind of state each failure shows, is written down in
 tests/expected.toml: those tests are marked xfail(strict=True, raises=AssertionError), so the run
 fails both when a test fails that should pass and when a test passes that should fail.
 """
@@ -16,9 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.client import Visitor
-from tests.compose_topology import ComposeTopology
-from tests.topology import LOCAL_TOPOLOGIES, TOPOLOGIES, Topology
+from harness import LOCAL_TOPOLOGIES, TOPOLOGIES, Visitor, topology_for
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = tomllib.loads((HERE / "expected.toml").read_text())
@@ -26,6 +29,12 @@ KINDS = EXPECTED.pop("kinds")
 for _name, _failures in EXPECTED.items():
     if "same-as" in _failures:  # a column that expects what another one does, derived rather than copied
         EXPECTED[_name] = {**EXPECTED[_failures.pop("same-as")], **_failures}
+RESULTS = pytest.StashKey[dict]()
+MARKERS = {
+    "topologies(*names)": "run only on these topologies",
+    "trees(*trees)": "run only on topologies of these trees (before, after)",
+    "local_only": "run only on the local topologies, whose processes, services and disks the suite can reach",
+}
 
 
 def pytest_addoption(parser):
@@ -33,21 +42,61 @@ def pytest_addoption(parser):
         "--topology", action="append", choices=sorted(TOPOLOGIES), help="run only these topologies (repeatable)"
     )
     parser.addoption("--results", help="write each test's outcome per topology to this JSON file")
+    parser.addoption(
+        "--tree-dir",
+        type=Path,
+        default=os.environ.get("SHOP_TREE_DIR") or None,
+        help="run the replicas from this copy of the tree, e.g. a workshop step (default: $SHOP_TREE_DIR, or the tree)",
+    )
+    parser.addoption(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="postgres: a PostgreSQL server of the run's own, or the one DATABASE_URL names when it is set",
+    )
+
+
+def pytest_configure(config):
+    for marker, meaning in MARKERS.items():
+        config.addinivalue_line("markers", f"{marker}: {meaning}")
+    config.stash[RESULTS] = {}
+
+
+def applies(spec, definition) -> bool:
+    """Whether a topology has what the test's markers ask for."""
+    for mark in definition.iter_markers("topologies"):
+        if spec.name not in mark.args:
+            return False
+    for mark in definition.iter_markers("trees"):
+        if spec.tree not in mark.args:
+            return False
+    return not (definition.get_closest_marker("local_only") and spec.stack != "local")
 
 
 def pytest_generate_tests(metafunc):
     if "topology" in metafunc.fixturenames:
         names = metafunc.config.getoption("--topology") or LOCAL_TOPOLOGIES
-        metafunc.parametrize("topology", names, indirect=True, scope="session")
+        chosen = [name for name in names if applies(TOPOLOGIES[name], metafunc.definition)]
+        metafunc.parametrize("topology", chosen, indirect=True, scope="session")
 
 
 def test_key(item) -> str:
     """'test_sessions.py::test_name', the name the matrix uses."""
-    return f"{Path(item.fspath).name}::{item.originalname}"
+    return f"{item.path.name}::{item.originalname}"
+
+
+def topology_of(item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("topology") if callspec else None
 
 
 def pytest_collection_modifyitems(config, items):
-    modules = {Path(item.fspath).name: item.module for item in items}
+    # A test whose markers leave it no topology here is not run at all, rather than reported as skipped.
+    not_applicable = [item for item in items if "topology" in item.fixturenames and topology_of(item) is None]
+    if not_applicable:
+        config.hook.pytest_deselected(items=not_applicable)
+        items[:] = [item for item in items if item not in not_applicable]
+    modules = {item.path.name: item.module for item in items}
     for topology, failures in EXPECTED.items():
         if topology not in TOPOLOGIES:
             raise pytest.UsageError(f"expected.toml: unknown topology [{topology}]")
@@ -58,8 +107,7 @@ def pytest_collection_modifyitems(config, items):
             if kind not in KINDS:
                 raise pytest.UsageError(f"expected.toml: unknown kind of state {kind!r} for {key}")
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        topology = callspec.params.get("topology") if callspec else None
+        topology = topology_of(item)
         kind = EXPECTED.get(topology, {}).get(test_key(item))
         if kind:
             item.add_marker(
@@ -67,20 +115,15 @@ def pytest_collection_modifyitems(config, items):
             )
 
 
-def pytest_configure(config):
-    config._shop_results = {}
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    callspec = getattr(item, "callspec", None)
-    topology = callspec.params.get("topology") if callspec else None
+    topology = topology_of(item)
     if topology and (report.when == "call" or report.outcome != "passed"):
         outcome = "pass" if report.passed and not hasattr(report, "wasxfail") else "fail"
         if report.skipped and not hasattr(report, "wasxfail"):
             outcome = "skip"
-        item.config._shop_results.setdefault(test_key(item), {})[topology] = {
+        item.config.stash[RESULTS].setdefault(test_key(item), {})[topology] = {
             "outcome": outcome,
             "as_expected": not report.failed,
             "kind": EXPECTED.get(topology, {}).get(test_key(item)),
@@ -93,18 +136,18 @@ def pytest_sessionfinish(session):
     path = session.config.getoption("--results")
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(session.config._shop_results, indent=2))
+        Path(path).write_text(json.dumps(session.config.stash[RESULTS], indent=2))
 
 
 @pytest.fixture(scope="session")
 def topology(request):
-    tree, replicas, sticky = TOPOLOGIES[request.param]
-    if request.param.startswith("compose-"):
-        chosen = ComposeTopology(tree)
-    else:
-        chosen = Topology(tree, replicas, sticky, database_url=os.environ.get("DATABASE_URL"))
-    with chosen as running:
-        running.label = request.param
+    options = {
+        "database": request.config.getoption("--database"),
+        "database_url": os.environ.get("DATABASE_URL"),
+        "tree_dir": request.config.getoption("--tree-dir"),
+    }
+    spec = TOPOLOGIES[request.param]
+    with topology_for(spec, **({} if spec.stack != "local" else options)) as running:
         yield running
 
 

@@ -1,6 +1,7 @@
 """Print the before/after scorecard from the suite's results: behaviors down, topologies across.
 
-python -m tests.scorecard RESULTS.json [--markdown docs/scorecard.md]
+python -m tests.scorecard RESULTS.json [--markdown .results/scorecard.md] [--doc]
+(`--doc`, as `make scorecard-doc` does, puts the table in docs/scorecard.md.)
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
-from tests.topology import TOPOLOGIES
+from harness import ROOT, TOPOLOGIES
+from harness.pages import write_block
 
 FILES = [  # the order the workshop teaches
     "test_sessions.py",
@@ -61,18 +63,17 @@ def render(results: dict) -> tuple[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("results")
-    parser.add_argument("--markdown", help="also write the table as Markdown to this file")
-    parser.add_argument("--title", default="Scorecard")
+    parser.add_argument("--markdown", type=Path, help="also write the table as Markdown to this file")
+    parser.add_argument("--doc", action="store_true", help="also put the table in docs/scorecard.md")
     args = parser.parse_args()
     results = json.loads(Path(args.results).read_text())
     text, md = render(results)
     print(text)
     if args.markdown:
-        Path(args.markdown).write_text(
-            f"# {args.title}\n\nWritten by `make demo` from the behavioral suite: behaviors down, topologies across.\n"
-            "A FAIL names the kind of state that broke it; every cell is also checked against tests/expected.toml.\n\n"
-            + md
-        )
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(f"# Scorecard\n\n{md}")
+    if args.doc:
+        write_block(ROOT / "docs" / "scorecard.md", "scorecard", md)
 
 
 if __name__ == "__main__":

@@ -2,43 +2,20 @@
 
 import requests
 
-from tests.client import PASSWORD, Visitor
+from harness import ApiClient, Visitor
 
 
 def api_user(topology) -> str:
     """A new account, signed up through the web pages."""
-    return Visitor(topology.replica(0).url).sign_up()
-
-
-def obtain(base_url: str, username: str, http=requests) -> dict:
-    response = http.post(f"{base_url}/api/auth/token", json={"username": username, "password": PASSWORD}, timeout=10)
-    assert response.status_code == 200, f"{response.status_code} {response.text[:200]}"
-    return response.json()
-
-
-def me(base_url: str, access: str, http=requests) -> requests.Response:
-    return http.get(f"{base_url}/api/me", headers={"Authorization": f"Bearer {access}"}, timeout=10)
-
-
-def refresh(base_url: str, token: str, http=requests) -> requests.Response:
-    return http.post(f"{base_url}/api/auth/token/refresh", json={"refresh": token}, timeout=10)
-
-
-def logout(base_url: str, tokens: dict, http=requests) -> requests.Response:
-    return http.post(
-        f"{base_url}/api/auth/logout",
-        json={"refresh": tokens["refresh"]},
-        headers={"Authorization": f"Bearer {tokens['access']}"},
-        timeout=10,
-    )
+    return Visitor(topology.replica(0)).sign_up()
 
 
 def test_when_a_token_is_issued_by_one_replica_then_the_other_accepts_it(topology):
     """You get an access token from replica A; replica B knows who you are from it."""
     username = api_user(topology)
-    tokens = obtain(topology.replica(0).url, username)
+    client = ApiClient(topology.replica(0)).log_in(username)
 
-    response = me(topology.replica(1).url, tokens["access"])
+    response = client.at(topology.replica(1)).me()
 
     assert response.status_code == 200
     assert response.json()["username"] == username
@@ -46,44 +23,37 @@ def test_when_a_token_is_issued_by_one_replica_then_the_other_accepts_it(topolog
 
 def test_when_a_token_is_refreshed_on_the_other_replica_then_the_new_pair_works_everywhere(topology):
     """A refresh token from replica A is exchanged on replica B; the new access token works on both."""
-    username = api_user(topology)
-    tokens = obtain(topology.replica(0).url, username)
+    client = ApiClient(topology.replica(0)).log_in(api_user(topology))
+    old_refresh = client.tokens["refresh"]
 
-    response = refresh(topology.replica(1).url, tokens["refresh"])
+    response = client.at(topology.replica(1)).refresh(old_refresh)
 
     assert response.status_code == 200
-    new = response.json()
-    assert [me(topology.replica(i).url, new["access"]).status_code for i in range(2)] == [200, 200]
-    assert refresh(topology.replica(0).url, tokens["refresh"]).status_code == 401
+    new = response.json()["access"]
+    assert [client.at(topology.replica(i)).me(new).status_code for i in range(2)] == [200, 200]
+    assert client.refresh(old_refresh).status_code == 401
 
 
 def test_when_logged_out_on_one_replica_then_the_other_refuses_both_tokens(topology):
     """Logging out on replica A revokes your tokens on replica B too, at once."""
-    username = api_user(topology)
-    tokens = obtain(topology.replica(0).url, username)
-    assert me(topology.replica(1).url, tokens["access"]).status_code == 200
+    client = ApiClient(topology.replica(0)).log_in(api_user(topology))
+    on_b = client.at(topology.replica(1))
+    assert on_b.me().status_code == 200
 
-    assert logout(topology.replica(0).url, tokens).status_code in (200, 205)
+    assert client.logout().status_code in (200, 205)
 
-    assert me(topology.replica(1).url, tokens["access"]).status_code == 401
-    assert refresh(topology.replica(1).url, tokens["refresh"]).status_code == 401
+    assert on_b.me().status_code == 401
+    assert on_b.refresh().status_code == 401
 
 
 def journey(topology, http) -> list[int]:
     """Obtain, read /api/me eight times, refresh, read twice more, log out, try both tokens again."""
-    username = api_user(topology)
-    tokens = obtain(topology.url, username, http)
-    statuses = [me(topology.url, tokens["access"], http).status_code for _ in range(8)]
-    response = refresh(topology.url, tokens["refresh"], http)
-    statuses.append(response.status_code)
-    if response.status_code == 200:
-        tokens = response.json()
-    statuses += [me(topology.url, tokens["access"], http).status_code for _ in range(2)]
-    statuses.append(logout(topology.url, tokens, http).status_code)
-    statuses += [
-        me(topology.url, tokens["access"], http).status_code,
-        refresh(topology.url, tokens["refresh"], http).status_code,
-    ]
+    client = ApiClient(topology, http).log_in(api_user(topology))
+    statuses = [client.me().status_code for _ in range(8)]
+    statuses.append(client.refresh().status_code)
+    statuses += [client.me().status_code for _ in range(2)]
+    statuses.append(client.logout().status_code)
+    statuses += [client.me().status_code, client.refresh().status_code]
     return statuses
 
 

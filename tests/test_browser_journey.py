@@ -5,17 +5,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.client import PASSWORD, Visitor
+from harness import PASSWORD, Visitor
 
-# Enough to show the contrast; the other topologies are covered by the HTTP tests.
-BROWSER_TOPOLOGIES = {"before-2", "after-2"}
 SCREENSHOTS = Path(__file__).resolve().parent.parent / ".results"
 
 
+# Enough to show the contrast; the other topologies are covered by the HTTP tests.
+@pytest.mark.topologies("before-2", "after-2")
 def test_in_a_browser_you_stay_logged_in_keep_your_cart_and_see_stock_change_live(topology, chromium):
     """In Chromium you log in, fill your cart, reload a few times, and see a stock change arrive without reloading."""
-    if topology.label not in BROWSER_TOPOLOGIES:
-        pytest.skip(f"the browser journey runs on {', '.join(sorted(BROWSER_TOPOLOGIES))}")
     staff = Visitor(topology.replica(1).url)  # staff works on replica B, the customer goes through nginx
     staff.log_in_as_staff()
     product_id, slug = staff.create_product(stock=10)
@@ -41,5 +39,5 @@ def test_in_a_browser_you_stay_logged_in_keep_your_cart_and_see_stock_change_liv
         expect(page.get_by_test_id("stock")).to_have_text("7", timeout=10_000)
     finally:
         SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"browser-{topology.label}.png", full_page=True)
+        page.screenshot(path=SCREENSHOTS / f"browser-{topology.name}.png", full_page=True)
         context.close()

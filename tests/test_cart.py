@@ -3,7 +3,7 @@
 import re
 import threading
 
-from tests.client import Visitor
+from harness import Visitor
 
 
 def test_when_added_to_the_cart_on_one_replica_then_the_other_shows_it(topology):

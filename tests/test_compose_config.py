@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.topology import NGINX_TEMPLATE, ROOT, Topology
+from harness import NGINX_TEMPLATE, ROOT, Topology
 
 COMPOSE = yaml.safe_load((ROOT / "compose" / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
@@ -23,7 +23,7 @@ def local_topology() -> Topology:
 def template_variables_the_local_topology_fills() -> set[str]:
     topology = local_topology()
     try:
-        conf = topology._write_nginx_config().parent / "conf.d" / "default.conf"
+        conf = topology.render_nginx().parent / "conf.d" / "default.conf"
         assert not re.search(r"\$\{\w+\}", conf.read_text()), "the local topology left a variable unrendered"
     finally:
         topology.stop()

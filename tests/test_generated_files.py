@@ -1,6 +1,6 @@
 """Generated files: the invoice PDF the shop draws for an order, downloaded later."""
 
-from tests.client import PASSWORD, Visitor
+from harness import PASSWORD, Visitor
 
 
 def a_product(replica) -> int:

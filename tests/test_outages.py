@@ -1,7 +1,8 @@
 """Outages: when Redis or S3 stops answering, the shop says so at once, then recovers on its own.
 
-Only after/ depends on Redis and S3, so the outage tests run on after-* only: before/ would pass
-them without being tested. Every replica's /readyz is checked everywhere. The tests talk to replica A
+Only after/ depends on Redis and S3, so the outage tests run on after-* only (before/ would pass
+them without being tested), and only on the local topologies, whose services the suite can stop.
+Every replica's /readyz is checked everywhere. The tests talk to replica A
 directly: nginx counts a 503 as a failed replica (proxy_next_upstream http_503), and what is measured
 here is the replica's answer.
 """
@@ -11,10 +12,7 @@ import time
 import pytest
 import requests
 
-from tests.client import Visitor, a_picture
-from tests.test_api_tokens import api_user, me, obtain
-from tests.test_live_updates import messages_until, next_message, open_socket
-from tests.topology import wait_until
+from harness import ApiClient, LiveSocket, Visitor, a_picture, wait_until
 
 # Redis is asked with 1 s socket timeouts. S3 gets up to three attempts, with at most 1 + 2 s of backoff.
 REDIS_ANSWERS_WITHIN = 3.0
@@ -38,12 +36,13 @@ class Outage:
         self.topology.start_service(service)
 
 
+def stops_shared_services(test):
+    """after/ alone depends on Redis and S3; the local topologies alone let the suite stop them."""
+    return pytest.mark.trees("after")(pytest.mark.local_only(test))
+
+
 @pytest.fixture
 def outage(topology):
-    if topology.tree == "before":
-        pytest.skip("before/ needs neither Redis nor S3: stopping them would test nothing")
-    if not hasattr(topology, "stop_service"):
-        pytest.skip("only the local topologies stop and start their shared services")
     outage = Outage(topology)
     yield outage
     for service in list(outage.down):
@@ -71,6 +70,7 @@ def test_when_everything_is_up_then_every_replica_is_ready(topology):
         assert "database" in report and set(report.values()) == {"ok"}, f"{replica.name}: {report}"
 
 
+@stops_shared_services
 def test_when_redis_is_down_then_your_pages_answer_503_at_once_and_come_back_when_it_does(topology, outage):
     """With Redis stopped, your cart page is a quick 503 with Retry-After naming Redis, and /readyz says
     redis is down; once Redis is back, the same page works again, still logged in, within seconds."""
@@ -93,6 +93,7 @@ def test_when_redis_is_down_then_your_pages_answer_503_at_once_and_come_back_whe
     assert [readiness(replica)[0] for replica in topology.replicas] == [200] * len(topology.replicas)
 
 
+@stops_shared_services
 def test_when_redis_comes_back_then_an_open_page_shows_the_stock_changed_meanwhile(topology, outage):
     """You keep a product page open on replica A through a Redis outage. As soon as the shop answers
     again, staff change the stock on replica B, maybe before replica A has subscribed to Redis again
@@ -101,42 +102,44 @@ def test_when_redis_comes_back_then_an_open_page_shows_the_stock_changed_meanwhi
     staff.log_in_as_staff()
     product_id, _ = staff.create_product(stock=5)
 
-    with open_socket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
-        first = next_message(socket)
+    with LiveSocket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
+        first = socket.next()
         outage.begin("redis")
         wait_until(lambda: readiness(topology.replica(0))[1].get("redis") == "down", what="replica A without Redis")
         outage.end("redis")
         change = f"/staff/products/{product_id}/stock/"
         wait_until(lambda: staff.post(change, {"stock": "42"}).status_code == 302, what="a stock change after Redis")
-        seen = messages_until(socket, lambda message: message["stock"] == 42, deadline=RECOVERS_WITHIN)
+        seen = socket.until(lambda message: message["stock"] == 42, deadline=RECOVERS_WITHIN)
 
     assert first["stock"] == 5
     assert seen and seen[-1]["stock"] == 42, f"the page saw {seen}"
 
 
+@stops_shared_services
 def test_when_redis_restarted_while_no_page_was_open_then_the_next_page_still_follows_the_stock(topology, outage):
     """A product page was open on replica A and closed. Redis restarts while no page is open there.
     The next page you open on A gets the stock, and then the change staff make on replica B."""
     staff = Visitor(topology.replica(1).url)
     staff.log_in_as_staff()
     product_id, _ = staff.create_product(stock=5)
-    with open_socket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
-        next_message(socket)
+    with LiveSocket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
+        socket.next()
 
     outage.begin("redis")
     outage.end("redis")
     wait_until(lambda: staff.get("/cart/").status_code == 200, what="the shop after Redis", deadline=RECOVERS_WITHIN)
 
-    with open_socket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
-        first = next_message(socket)
+    with LiveSocket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
+        first = socket.next()
         changed = staff.post(f"/staff/products/{product_id}/stock/", {"stock": "42"})
-        seen = messages_until(socket, lambda message: message["stock"] == 42, deadline=RECOVERS_WITHIN)
+        seen = socket.until(lambda message: message["stock"] == 42, deadline=RECOVERS_WITHIN)
 
     assert first["stock"] == 5
     assert changed.status_code == 302
     assert seen and seen[-1]["stock"] == 42, f"the page saw {seen}"
 
 
+@stops_shared_services
 def test_when_redis_is_down_then_no_one_logs_in_unlimited(topology, outage):
     """With Redis stopped, the failed-login counter cannot be read, so even the right password gets a
     quick 503 instead of a login the rate limit never saw."""
@@ -155,14 +158,14 @@ def test_when_redis_is_down_then_no_one_logs_in_unlimited(topology, outage):
     wait_until(lambda: visitor.log_in(username).status_code == 302, what="login after Redis", deadline=RECOVERS_WITHIN)
 
 
+@stops_shared_services
 def test_when_redis_is_down_then_api_tokens_are_refused_because_revocations_cannot_be_checked(topology, outage):
     """With Redis stopped, a valid access token gets a quick JSON 503 (no replica can tell whether it
     was logged out); once Redis is back, the same token works again."""
-    replica = topology.replica(0).url
-    tokens = obtain(replica, api_user(topology))
+    client = ApiClient(topology.replica(0)).log_in(Visitor(topology.replica(0)).sign_up())
 
     outage.begin("redis")
-    response, seconds = timed(lambda: me(replica, tokens["access"]))
+    response, seconds = timed(client.me)
 
     assert response.status_code == 503, f"{response.status_code} {response.text[:200]}"
     assert seconds < REDIS_ANSWERS_WITHIN, f"the 503 took {seconds:.1f}s"
@@ -171,9 +174,10 @@ def test_when_redis_is_down_then_api_tokens_are_refused_because_revocations_cann
 
     outage.end("redis")
 
-    wait_until(lambda: me(replica, tokens["access"]).ok, what="the API after Redis", deadline=RECOVERS_WITHIN)
+    wait_until(lambda: client.me().ok, what="the API after Redis", deadline=RECOVERS_WITHIN)
 
 
+@stops_shared_services
 def test_when_s3_is_down_then_uploading_a_picture_answers_503_at_once_and_works_again_when_it_is_back(topology, outage):
     """With S3 stopped, a staff upload is a quick 503 naming S3 and /readyz says s3 is down, while the
     product page still opens; once S3 is back, the same upload succeeds and the picture is served."""

@@ -6,7 +6,7 @@ import time
 import uuid
 import zlib
 
-from tests.client import Visitor
+from harness import Visitor
 
 
 def username_with_time_to_spare(seconds: int = 20) -> str:

@@ -2,7 +2,7 @@
 
 import requests
 
-from tests.client import Visitor
+from harness import Visitor
 
 
 def test_when_logged_in_on_one_replica_then_the_other_knows_who_you_are(topology):

@@ -1,23 +1,16 @@
 """Uploaded files: the pictures staff upload for products, shown to every visitor."""
 
-import io
 import time
 
-from PIL import Image
-
-from tests.client import Visitor, a_picture, picture_in
-from tests.topology import wait_until
+from harness import Visitor, a_picture, picture_colour, picture_in, wait_until
 
 
 def colour_of(response) -> tuple[int, int, int]:
-    with Image.open(io.BytesIO(response.content)) as image:
-        return image.convert("RGB").getpixel((0, 0))
+    return picture_colour(response.content)
 
 
 def staff_on(replica) -> Visitor:
-    staff = Visitor(replica.url)
-    staff.log_in_as_staff()
-    return staff
+    return Visitor(replica).log_in_as_staff()
 
 
 def test_when_a_picture_is_uploaded_on_one_replica_then_the_other_serves_it(topology):

@@ -5,7 +5,7 @@ replica on an ephemeral port of 127.0.0.1 (nothing else does); this module finds
 `docker compose ps`, so tests log in on replica A and read on replica B as they do locally. Deploys
 are what a user types: `docker compose up -d --force-recreate` and `docker compose up -d --scale`.
 
-python -m tests.compose_topology spread   # how many of 40 requests each replica served, per shop
+python -m harness spread   # how many of 40 requests each replica served, per shop
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from __future__ import annotations
 import collections
 import json
 import subprocess
-import sys
 from dataclasses import dataclass, field
 
 import requests
 
-from tests.topology import ROOT, wait_until
+from harness.local import ROOT
+from harness.waiting import serves_only, wait_until
 
 COMPOSE = [
     "docker",
@@ -54,8 +54,11 @@ class ComposeTopology:
     """The running `<tree>-web` replicas of compose/compose.yaml behind `<tree>-lb`."""
 
     tree: str
+    name: str = ""
     replicas: list[ComposeReplica] = field(default_factory=list)
-    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = self.name or f"compose-{self.tree}-2"
 
     @property
     def service(self) -> str:
@@ -90,12 +93,12 @@ class ComposeTopology:
         """Replace every replica by a new container (and a new disk), as `up --force-recreate` does."""
         compose("up", "-d", "--no-deps", "--force-recreate", "--wait", self.service)
         self._find_replicas()
-        self._wait_for_load_balancer()
+        self.wait_for_load_balancer()
 
     def scale_to(self, count: int) -> None:
         compose("up", "-d", "--no-deps", "--no-recreate", "--wait", "--scale", f"{self.service}={count}", self.service)
         self._find_replicas()
-        self._wait_for_load_balancer()
+        self.wait_for_load_balancer()
 
     def _find_replicas(self) -> None:
         out = compose("ps", "--format", "json", self.service).strip()
@@ -110,15 +113,9 @@ class ComposeTopology:
             raise RuntimeError(f"no {self.service} container is running")
         self.replicas = replicas
 
-    def _wait_for_load_balancer(self) -> None:
+    def wait_for_load_balancer(self) -> None:
         """nginx looks the replicas' name up again every 5 s: wait until it sends traffic to these only."""
-        wanted = {r.name for r in self.replicas}
-
-        def serves_only_the_current_replicas():
-            seen = {requests.get(f"{self.url}/healthz", timeout=2).headers["X-Served-By"] for _ in range(8)}
-            return seen <= wanted
-
-        wait_until(serves_only_the_current_replicas, what=f"{self.tree} load balancer after the deploy")
+        serves_only(self.url, {r.name for r in self.replicas}, what=f"{self.tree} load balancer after the deploy")
 
 
 def spread(requests_per_shop: int = 40) -> int:
@@ -134,9 +131,3 @@ def spread(requests_per_shop: int = 40) -> int:
             print(f"  not every {tree} replica was reached: {dict(counts)}")
             failed = 1
     return failed
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["spread"]:
-        sys.exit(__doc__)
-    sys.exit(spread())

@@ -1,14 +1,13 @@
-"""Start a topology on one machine: shared services, N replicas of one tree, nginx in front.
+"""A topology on one machine: shared services, N replicas of one tree, nginx in front.
 
 Every process is real and listens on a free loopback port: redis-server, moto's S3 server (MinIO's
-stand-in where Docker is not available), N uvicorn replicas each with its own name and its own
-instance directory (its "container disk"), and nginx rendered from the template compose/ uses.
-Used by the behavioral suite (tests/conftest.py) and by `make up` (python -m tests.topology).
+stand-in where Docker is not available), a PostgreSQL server when asked for one, N uvicorn replicas
+each with its own name and its own instance directory (its "container disk"), and nginx rendered
+from the template compose/ uses. Every process the topology starts, stop() stops.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ctypes
 import importlib.util
@@ -20,26 +19,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
+from harness import postgres
+from harness.waiting import serves_only, wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = ROOT / "compose" / "nginx" / "default.conf.template"
-TOPOLOGIES = {
-    # name: (tree, replicas, sticky)
-    "before-1": ("before", 1, False),
-    "before-2": ("before", 2, False),
-    "before-2-sticky": ("before", 2, True),
-    "after-1": ("after", 1, False),
-    "after-2": ("after", 2, False),
-    # The same shops under Docker Compose, already running (make compose-test): tests/compose_topology.py.
-    "compose-before-2": ("before", 2, False),
-    "compose-after-2": ("after", 2, False),
-}
-LOCAL_TOPOLOGIES = [name for name in TOPOLOGIES if not name.startswith("compose-")]
 BUCKET = "shop-media"
 
 
@@ -63,21 +52,6 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def wait_until(check, *, what: str, deadline: float = 30.0, interval: float = 0.05):
-    """Poll `check` until it returns a truthy value, or fail after `deadline` seconds."""
-    end = time.monotonic() + deadline
-    last_error: Exception | None = None
-    while time.monotonic() < end:
-        try:
-            result = check()
-            if result:
-                return result
-        except Exception as exc:  # noqa: BLE001 - anything counts as "not yet"
-            last_error = exc
-        time.sleep(interval)
-    raise TimeoutError(f"{what} not ready after {deadline:.0f}s (last error: {last_error!r})")
-
-
 def render_template(text: str, variables: dict[str, str]) -> str:
     """Substitute ${NAME} for the given names only, as the official nginx image's envsubst does."""
     return re.sub(r"\$\{(\w+)\}", lambda m: variables.get(m.group(1), m.group(0)), text)
@@ -88,18 +62,33 @@ class Process:
     name: str
     popen: subprocess.Popen
     log: Path
+    stop_signal: int = signal.SIGTERM
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self, sig: int | None = None, timeout: float = 10.0) -> None:
         if self.popen.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, sig)
+            os.killpg(self.popen.pid, sig or self.stop_signal)
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait()
+
+    def kill(self) -> None:
+        """SIGKILL the process and every process of its group, as the OOM killer or a lost host would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait()
 
     def tail(self, lines: int = 30) -> str:
         try:
@@ -119,27 +108,47 @@ class Replica:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
 
 @dataclass
 class Topology:
-    """N replicas of one tree behind nginx, with Redis, an S3 server and one database."""
+    """N replicas of one tree behind nginx, with Redis, an S3 server and one database.
+
+    The database is a SQLite file by default; `database="postgres"` starts a PostgreSQL server of the
+    topology's own, and `database_url` names a server elsewhere instead (a fresh database is made on it
+    and dropped again). `tree_dir` runs another copy of the tree, e.g. a workshop step.
+    """
 
     tree: str
     replicas_wanted: int = 2
     sticky: bool = False
+    name: str = ""
+    database: str = "sqlite"
     database_url: str | None = None
+    tree_dir: Path | None = None
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shop-topology-")))
     nginx_port: int | None = None
+    redis_port: int | None = None
+    s3_port: int | None = None
+    nginx: Process | None = None
     replicas: list[Replica] = field(default_factory=list)
     services: list[Process] = field(default_factory=list)
     _generation: int = 0
+    _server_url: str | None = None
+    _s3_objects: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.name = self.name or f"{self.tree}-{self.replicas_wanted}" + ("-sticky" if self.sticky else "")
+        self.tree_dir = Path(self.tree_dir or ROOT / self.tree)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> Topology:
         try:
-            self._start_redis()
-            self._start_s3()
+            self.services_only()
             self._prepare_database()
             for _ in range(self.replicas_wanted):
                 self.replicas.append(self._start_replica())
@@ -149,16 +158,24 @@ class Topology:
             raise
         return self
 
+    def services_only(self) -> Topology:
+        """Redis and the S3 server alone, e.g. beside a tree's in-process tests."""
+        self._start_redis()
+        self._start_s3()
+        return self
+
     def stop(self) -> None:
         for replica in self.replicas:
             replica.process.stop()
         self.replicas.clear()
+        if self._server_url:
+            with contextlib.suppress(Exception):  # the server may be gone already; its directory goes below
+                self._drop_postgres_database()
+            self._server_url = None
         for process in reversed(self.services):
             process.stop()
         self.services.clear()
-        if getattr(self, "_server_url", None):
-            self._drop_postgres_database()
-            self._server_url = None
+        self.nginx = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> Topology:
@@ -171,34 +188,43 @@ class Topology:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.nginx_port}"
 
-    @property
-    def tree_dir(self) -> Path:
-        """The tree the replicas run; SHOP_TREE_DIR points elsewhere, e.g. a workshop step (make step N=3)."""
-        return Path(os.environ.get("SHOP_TREE_DIR") or ROOT / self.tree)
-
     def replica(self, index: int) -> Replica:
         """Replica A is 0, B is 1; on one replica, A and B are the same process."""
         return self.replicas[index % len(self.replicas)]
 
-    # -- what operators do ---------------------------------------------------------------------
+    def pids(self) -> list[int]:
+        """Every process the topology runs: replicas, then services."""
+        return [replica.pid for replica in self.replicas] + [service.pid for service in self.services]
+
+    # -- what operators do, and what happens to them -------------------------------------------
+
+    def kill(self, index: int) -> None:
+        """SIGKILL replica `index` (and its process group); it stays in the list, dead, until replace()."""
+        self.replicas[index].process.kill()
+
+    def replace(self, index: int) -> Replica:
+        """What the orchestrator does next: a fresh replica, with a fresh disk, in the place of `index`."""
+        old = self.replicas[index]
+        self.replicas[index] = self._start_replica()
+        self.reload_nginx()
+        old.process.stop()
+        return self.replicas[index]
 
     def redeploy(self) -> None:
         """Replace every replica, one at a time, by a fresh one with a fresh instance directory."""
-        for index, old in enumerate(list(self.replicas)):
-            self.replicas[index] = self._start_replica()
-            self._reload_nginx()
-            old.process.stop()
+        for index in range(len(self.replicas)):
+            self.replace(index)
 
     def scale_to(self, count: int) -> None:
         while len(self.replicas) < count:
             self.replicas.append(self._start_replica())
         while len(self.replicas) > count:
             self.replicas.pop().process.stop()
-        self._reload_nginx()
+        self.reload_nginx()
 
     def stop_service(self, name: str) -> None:
         """An outage of a shared service, "redis" or "s3"; start_service brings it back on the same port."""
-        process = next(p for p in self.services if p.name == name)
+        process = self._service(name)
         if name == "redis":
             # Saved to its --dir and loaded again at start, as a Redis with persistence does.
             with socket.create_connection(("127.0.0.1", self.redis_port), timeout=5) as s:
@@ -217,7 +243,23 @@ class Topology:
             self._start_s3(port=self.s3_port)
             self._s3_restore(self._s3_objects)
 
-    # -- the parts -----------------------------------------------------------------------------
+    def manage(self, *args: str, instance_dir: Path | None = None) -> str:
+        """`manage.py <args>` of the tree with the replicas' environment, as an operator runs it; its output."""
+        instance_dir = instance_dir or self.workdir / "setup"
+        env = {**os.environ, **self.environment(), "INSTANCE_DIR": str(instance_dir), "REPLICA_NAME": "setup"}
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=self.tree_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    # -- clients of the shared services --------------------------------------------------------
 
     def environment(self) -> dict[str, str]:
         """One set of variables for every replica of both trees (compose/ uses the same names)."""
@@ -235,6 +277,73 @@ class Topology:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
+
+    def s3_client(self, **config):
+        """A boto3 client with the shop's own credentials; `config` goes to botocore's Config."""
+        import boto3
+        from botocore.config import Config
+
+        env = self.environment()
+        return boto3.client(
+            "s3",
+            endpoint_url=env["AWS_S3_ENDPOINT_URL"],
+            region_name=env["AWS_S3_REGION_NAME"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            config=Config(**config) if config else None,
+        )
+
+    def redis_client(self):
+        import redis
+
+        return redis.Redis(port=self.redis_port)
+
+    # -- nginx ---------------------------------------------------------------------------------
+
+    def render_nginx(self) -> Path:
+        """Write nginx's configuration for the current replicas (the compose template, rendered); its path."""
+        conf_d = self.workdir / "nginx" / "conf.d"
+        conf_d.mkdir(parents=True, exist_ok=True)
+        servers = " ".join(f"server 127.0.0.1:{r.port};" for r in self.replicas)
+        variables = {
+            "NGINX_PORT": str(self.nginx_port),
+            "NGINX_UPSTREAM_SERVERS": servers,
+            "NGINX_STICKY": "on" if self.sticky else "off",
+            "NGINX_BACKEND": "shop",
+            # Unused here (the upstream group needs no look-up), but the template names it.
+            "NGINX_LOCAL_RESOLVERS": "127.0.0.1",
+        }
+        (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), variables))
+        main = self.workdir / "nginx" / "nginx.conf"
+        main.write_text(
+            "worker_processes 1;\n"
+            f"pid {self.workdir / 'nginx' / 'nginx.pid'};\n"
+            "error_log stderr warn;\n"
+            "events { worker_connections 1024; }\n"
+            "http {\n"
+            "  access_log off;\n"
+            f"  client_body_temp_path {self.workdir / 'nginx'}/client_body;\n"
+            f"  proxy_temp_path {self.workdir / 'nginx'}/proxy;\n"
+            f"  fastcgi_temp_path {self.workdir / 'nginx'}/fastcgi;\n"
+            f"  uwsgi_temp_path {self.workdir / 'nginx'}/uwsgi;\n"
+            f"  scgi_temp_path {self.workdir / 'nginx'}/scgi;\n"
+            f"  include {conf_d}/*.conf;\n"
+            "}\n"
+        )
+        return main
+
+    def reload_nginx(self) -> None:
+        """Render the configuration again and reload nginx; returns once it serves only the current replicas."""
+        if self.nginx is None:
+            return
+        self.render_nginx()
+        self.nginx.popen.send_signal(signal.SIGHUP)
+        serves_only(self.url, {r.name for r in self.replicas}, what="nginx reload")
+
+    # -- the parts -----------------------------------------------------------------------------
+
+    def _service(self, name: str) -> Process:
+        return next(p for p in self.services if p.name == name)
 
     def _spawn(self, name: str, argv: list[str], *, cwd: Path | None = None, env: dict | None = None) -> Process:
         log = self.workdir / "logs" / f"{name}.log"
@@ -267,22 +376,8 @@ class Topology:
         self.redis_port = port or free_port()
         data = self.workdir / "redis"
         data.mkdir(parents=True, exist_ok=True)
-        process = self._spawn(
-            "redis",
-            [
-                "redis-server",
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(data),
-            ],
-        )
+        argv = ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"]
+        process = self._spawn("redis", [*argv, "--save", "", "--appendonly", "no", "--dir", str(data)])
         self.services.append(process)
 
         def ping():
@@ -300,17 +395,23 @@ class Topology:
         self._wait_for(process, lambda: requests.get(url, timeout=1).status_code < 500, "S3 server")
         bucket_prepare(self.environment())
 
-    def s3_client(self):
-        import boto3
+    def _start_postgres(self) -> None:
+        """A server of the topology's own; stop() stops it with the other services."""
+        data = self.workdir / "postgres"
+        postgres.initdb(data)
+        port = free_port()
+        process = self._spawn("postgres", postgres.server_argv(data, port))
+        process.stop_signal = postgres.STOP_SIGNAL
+        self.services.append(process)
+        self.database_url = f"postgres://postgres@127.0.0.1:{port}/postgres"
 
-        env = self.environment()
-        return boto3.client(
-            "s3",
-            endpoint_url=env["AWS_S3_ENDPOINT_URL"],
-            region_name=env["AWS_S3_REGION_NAME"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        )
+        def accepting():
+            import psycopg
+
+            with psycopg.connect(self.database_url, connect_timeout=1):
+                return True
+
+        self._wait_for(process, accepting, "PostgreSQL", deadline=60)
 
     def _s3_snapshot(self) -> dict[str, tuple[bytes, str]]:
         client = self.s3_client()
@@ -326,28 +427,18 @@ class Topology:
         for key, (data, content_type) in objects.items():
             client.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType=content_type)
 
-    def _manage(self, *args: str, instance_dir: Path) -> None:
-        env = {**os.environ, **self.environment(), "INSTANCE_DIR": str(instance_dir), "REPLICA_NAME": "setup"}
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=self.tree_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if result.returncode:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-
     def _prepare_database(self) -> None:
+        if self.database == "postgres" and not self.database_url:
+            self.workdir.chmod(0o711)  # the server's user must reach its directory inside
+            self._start_postgres()
         if self.database_url and self.database_url.startswith(("postgres://", "postgresql://")):
             self._create_postgres_database()
-        self._manage("migrate", "--no-input", instance_dir=self.workdir / "setup")
+        self.manage("migrate", "--no-input")
         # What the image build does: static files are part of the release, not state.
-        self._manage("collectstatic", "--no-input", instance_dir=self.workdir / "setup")
+        self.manage("collectstatic", "--no-input")
 
     def _create_postgres_database(self) -> None:
-        """A fresh database on the server DATABASE_URL names, dropped again by stop()."""
+        """A fresh database on the server, dropped again by stop()."""
         import psycopg
 
         server, _, _ = self.database_url.rpartition("/")
@@ -369,146 +460,23 @@ class Topology:
         instance_dir = self.workdir / "replicas" / name
         instance_dir.mkdir(parents=True)
         # Idempotent: each replica seeds at start, as each container does, so its own disk gets the demo images.
-        self._manage("seed_shop", instance_dir=instance_dir)
+        self.manage("seed_shop", instance_dir=instance_dir)
         port = free_port()
         env = {**self.environment(), "INSTANCE_DIR": str(instance_dir), "REPLICA_NAME": name}
-        process = self._spawn(
-            name,
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--proxy-headers",
-                "--forwarded-allow-ips",
-                "127.0.0.1",
-                "--no-access-log",
-                "--lifespan",
-                "off",
-                "--timeout-graceful-shutdown",
-                "5",
-            ],
-            cwd=self.tree_dir,
-            env=env,
-        )
+        argv = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+        options = ["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1", "--no-access-log", "--lifespan", "off"]
+        process = self._spawn(name, [*argv, *options, "--timeout-graceful-shutdown", "5"], cwd=self.tree_dir, env=env)
         replica = Replica(name, port, instance_dir, process)
         self._wait_for(process, lambda: requests.get(f"{replica.url}/healthz", timeout=1).status_code == 200, name)
         return replica
-
-    def _write_nginx_config(self) -> Path:
-        conf_d = self.workdir / "nginx" / "conf.d"
-        conf_d.mkdir(parents=True, exist_ok=True)
-        servers = " ".join(f"server 127.0.0.1:{r.port};" for r in self.replicas)
-        variables = {
-            "NGINX_PORT": str(self.nginx_port),
-            "NGINX_UPSTREAM_SERVERS": servers,
-            "NGINX_STICKY": "on" if self.sticky else "off",
-            "NGINX_BACKEND": "shop",
-            # Unused here (the upstream group needs no look-up), but the template names it.
-            "NGINX_LOCAL_RESOLVERS": "127.0.0.1",
-        }
-        (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), variables))
-        main = self.workdir / "nginx" / "nginx.conf"
-        main.write_text(
-            "worker_processes 1;\n"
-            f"pid {self.workdir / 'nginx' / 'nginx.pid'};\n"
-            "error_log stderr warn;\n"
-            "events { worker_connections 1024; }\n"
-            "http {\n"
-            "  access_log off;\n"
-            f"  client_body_temp_path {self.workdir / 'nginx'}/client_body;\n"
-            f"  proxy_temp_path {self.workdir / 'nginx'}/proxy;\n"
-            f"  fastcgi_temp_path {self.workdir / 'nginx'}/fastcgi;\n"
-            f"  uwsgi_temp_path {self.workdir / 'nginx'}/uwsgi;\n"
-            f"  scgi_temp_path {self.workdir / 'nginx'}/scgi;\n"
-            f"  include {conf_d}/*.conf;\n"
-            "}\n"
-        )
-        return main
 
     def _start_nginx(self) -> None:
         self.nginx_port = self.nginx_port or free_port()
         # Started as root, nginx's workers run as nobody and must reach their temp dirs to buffer any
         # body over 16 KB; mkdtemp's 0700 would make every such request a 500.
         self.workdir.chmod(0o711)
-        main = self._write_nginx_config()
+        main = self.render_nginx()
         argv = ["nginx", "-p", str(main.parent), "-c", str(main), "-e", "stderr", "-g", "daemon off;"]
-        process = self._spawn("nginx", argv)
-        self.services.append(process)
-        self._nginx = process
-        self._wait_for(process, lambda: requests.get(f"{self.url}/healthz", timeout=1).status_code == 200, "nginx")
-
-    def _reload_nginx(self) -> None:
-        if self.nginx_port is None:
-            return
-        self._write_nginx_config()
-        self._nginx.popen.send_signal(signal.SIGHUP)
-        wanted = {r.name for r in self.replicas}
-
-        def serves_only_the_current_replicas():
-            seen = {requests.get(f"{self.url}/healthz", timeout=1).headers["X-Served-By"] for _ in range(8)}
-            return seen <= wanted
-
-        wait_until(serves_only_the_current_replicas, what="nginx reload")
-
-
-def up(specs: list[str]) -> None:
-    """Keep topologies running for browsing until Ctrl-C: `up before-2=8001 after-2=8002`."""
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    # A terminal's Ctrl-C reaches the whole process group; `kill` or a closed terminal reaches only us.
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGHUP, interrupt)
-    running = []
-    try:
-        for spec in specs:
-            name, _, port = spec.partition("=")
-            tree, count, sticky = TOPOLOGIES[name]
-            topology = Topology(tree, count, sticky, database_url=os.environ.get("DATABASE_URL"))
-            topology.nginx_port = int(port) if port else None
-            running.append(topology.start())
-            print(f"{name:>16}: {topology.url}   replicas: {', '.join(r.url for r in topology.replicas)}", flush=True)
-        print("Ctrl-C stops everything.", flush=True)
-        signal.pause()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for topology in running:
-            topology.stop()
-
-
-def run_with_services(command: list[str]) -> int:
-    """Run a command with its own redis-server and S3 server, e.g. the trees' in-process tests."""
-    topology = Topology("after", 0)
-    try:
-        topology._start_redis()
-        topology._start_s3()
-        return subprocess.call(command, env={**os.environ, **topology.environment()})
-    finally:
-        topology.stop()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="run topologies until Ctrl-C").add_argument(
-        "specs", nargs="+", metavar="NAME=PORT", help=f"NAME is one of {', '.join(TOPOLOGIES)}"
-    )
-    commands.add_parser("run", help="run a command beside fresh Redis and S3 servers").add_argument(
-        "argv", nargs=argparse.REMAINDER
-    )
-    args = parser.parse_args()
-    if args.command == "up":
-        up(args.specs)
-    else:
-        sys.exit(run_with_services(args.argv[1:] if args.argv[:1] == ["--"] else args.argv))
-
-
-if __name__ == "__main__":
-    main()
+        self.nginx = self._spawn("nginx", argv)
+        self.services.append(self.nginx)
+        self._wait_for(self.nginx, lambda: requests.get(f"{self.url}/healthz", timeout=1).status_code == 200, "nginx")
