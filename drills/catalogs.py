@@ -18,7 +18,16 @@ import requests
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from drills.report import Report, statuses
-from harness import ApiClient, LiveSocket, Visitor, a_picture, picture_colour
+from harness import (
+    PASSWORD,
+    ApiClient,
+    LiveSocket,
+    Visitor,
+    a_client_address,
+    a_picture,
+    picture_colour,
+    with_time_to_spare,
+)
 
 TIMEOUT = 15
 # HS512 with the shared key is one of the forgeries; PyJWT's warning about its length is expected.
@@ -273,7 +282,13 @@ def uploads(topology, report: Report) -> None:
 
 # -- rate limits ---------------------------------------------------------------------------------
 
-LOGIN_LIMIT = 5  # accounts.views.LOGIN_FAILURES_ALLOWED: failed logins per username per minute
+LOGIN_LIMIT = 5  # accounts.limits.ACCOUNT_ALLOWANCE: failed password attempts per account per minute
+CLIENT_LIMIT = 50  # accounts.limits.CLIENT_ALLOWANCE: per client address per minute, over every account
+
+
+def an_attacker_address() -> str:
+    """A client address of the drill's own whose one-minute window will not end during a burst."""
+    return with_time_to_spare(a_client_address, seconds=40)
 
 
 def rate_limit_counters(topology) -> dict[bytes, int]:
@@ -291,16 +306,20 @@ def judge_burst(row, *, past: int, tried: int, took: float, before: dict, after:
     django-ratelimit counts in fixed one-minute windows whose edges it offsets per username, so a burst
     across an edge rightly gets the limit once in each window. Predicting the edge would copy the library's
     arithmetic; counting is exact instead: each window the burst fell in is a counter it created in Redis,
-    holding the attempts counted there (the view's count of successes stays at 0). A burst of `took`
-    seconds meets at most 2 + took // 60 windows of one username: more counters, and the attempts were
-    not counted under the username (a key read from a spoofable header, say).
+    holding the attempts counted there (the count of successes stays at 0). Each attempt is also counted
+    once on the client's allowance, in one window (an_attacker_address): that counter holds `tried` and is
+    set aside. A burst of `took` seconds meets at most 2 + took // 60 windows of one username: more
+    counters, and the attempts were not counted under the account (a key read from a spoofable header, say).
     """
     counts = sorted(count for key, count in after.items() if key not in before and count > 0)
+    client_counted = tried in counts
+    if client_counted:
+        counts.remove(tried)
     windows, allowed, most = len(counts), LOGIN_LIMIT * len(counts), 2 + int(took // 60)
-    row.failed = not counts or windows > most or sum(counts) != tried or past > allowed
+    row.failed = not counts or not client_counted or windows > most or sum(counts) != tried or past > allowed
     return (
         f"{past} got past in {windows} window(s) (target: at most {LOGIN_LIMIT} per window, {allowed}); "
-        f"counted in Redis {sum(counts)} of {tried} {counts}"
+        f"counted in Redis per account {sum(counts)} of {tried} {counts}, per client {tried if client_counted else 0}"
         + (f"; more counters than the {most} windows a {took:.1f}s burst can meet" if windows > most else "")
     )
 
@@ -312,7 +331,8 @@ def failed_logins_burst(topology, report: Report) -> None:
     username = f"target-{uuid.uuid4().hex[:8]}"
     Visitor(topology.replica(0).url).sign_up(username)
     bases = [topology.url] if topology.sticky else [topology.replica(0).url, topology.replica(1).url]
-    attackers = [Visitor(bases[i % len(bases)]) for i in range(50)]
+    address = an_attacker_address()  # one client, so each attempt is also counted on one client allowance
+    attackers = [Visitor(bases[i % len(bases)], client_address=address) for i in range(50)]
     for attacker in attackers:
         attacker.get("/accounts/login/")  # the CSRF cookie first, so the burst is only the logins
     form = {"username": username, "password": "wrong-password"}
@@ -348,7 +368,7 @@ def rate_limits(topology, report: Report) -> None:
     failed_logins_burst(topology, report)
 
     username = f"target-{uuid.uuid4().hex[:8]}"
-    spoofer = Visitor(topology.url)
+    spoofer = Visitor(topology.url, client_address=an_attacker_address())
     spoofer.get("/accounts/login/")
     counters = rate_limit_counters(topology)
     started = time.monotonic()
@@ -366,6 +386,10 @@ def rate_limits(topology, report: Report) -> None:
     figures = judge_burst(row, past=past, tried=len(got), took=took, before=counters, after=after)
     row.note = f"{figures}; {statuses(got)}"
 
+    every_door(topology, report)
+    spellings(topology, report)
+    spraying(topology, report)
+
     client = topology.redis_client()
     keys = [k for k in client.scan_iter(match="*ratelimit*", count=1000)]
     without = [k for k in keys if client.ttl(k) < 0]
@@ -374,6 +398,73 @@ def rate_limits(topology, report: Report) -> None:
     row.failed = not keys
     row.note = f"{len(keys)} counters, {len(without)} without TTL"
     client.close()
+
+
+def every_door(topology, report: Report) -> None:
+    """Wrong passwords on the API's token endpoint, the admin's login and the login form, over A and B:
+    one allowance, so the right password is then refused on every door."""
+    username = Visitor(topology.replica(0)).sign_up(with_time_to_spare(lambda: f"door-{uuid.uuid4().hex[:8]}"))
+    attacker = Visitor(topology.replica(0), client_address=an_attacker_address())
+    api = ApiClient(topology.replica(0), attacker.http)
+    on_b = attacker.at(topology.replica(1))
+    wrong = [
+        api.obtain(username, "wrong").status_code,
+        on_b.post("/admin/login/", {"username": username, "password": "wrong"}).status_code,
+        api.at(topology.replica(1)).obtain(username, "wrong").status_code,
+        attacker.log_in(username, "wrong").status_code,
+        on_b.post("/admin/login/", {"username": username, "password": "wrong"}).status_code,
+    ]
+    right = [
+        api.at(topology.replica(1)).obtain(username).status_code,
+        attacker.log_in(username).status_code,
+        on_b.post("/admin/login/", {"username": username, "password": PASSWORD}).status_code,
+    ]
+    row = report.row(
+        "rate limits", "5 wrong passwords over the API, the admin and the form; then the right one", hard=True
+    )
+    for status, wanted in zip(wrong + right, [401, 200, 401, 200, 200, 429, 429, 429], strict=True):
+        row.count(status == wanted, status)
+    row.note = f"wrong (API A, admin B, API B, form A, admin B): {wrong}; right (API B, form A, admin B): {right}"
+
+
+def spellings(topology, report: Report) -> None:
+    """A name locked by five wrong passwords stays locked in every spelling authentication treats as it."""
+    username = Visitor(topology.replica(0)).sign_up(with_time_to_spare(lambda: f"name-{uuid.uuid4().hex[:8]}"))
+    attacker = Visitor(topology, client_address=an_attacker_address())
+    for _ in range(LOGIN_LIMIT):
+        attacker.log_in(username, "wrong")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in username)
+    spellings = {"as is": username, "padded": f" {username} ", "tab": f"\t{username}", "newline": f"{username}\n"}
+    spellings |= {"upper case": username.upper(), "full-width": fullwidth}
+    got = {name: attacker.log_in(spelling).status_code for name, spelling in spellings.items()}
+    row = report.row(
+        "rate limits", "a locked name, right password, in 6 spellings (padded, tab, case, full-width)", hard=True
+    )
+    for status in got.values():
+        row.count(status == 429, status)
+    row.note = ", ".join(f"{name} {status}" for name, status in got.items())
+
+
+def spraying(topology, report: Report, accounts: int = CLIENT_LIMIT + 10) -> None:
+    """One client, one common password, many accounts, through nginx without a route cookie."""
+    names = [f"spray-{uuid.uuid4().hex[:8]}" for _ in range(accounts)]
+    for name in names[:3]:
+        Visitor(topology.replica(0)).sign_up(name)
+    sprayer = Visitor(topology, client_address=an_attacker_address())
+    got = []
+    for name in names:
+        sprayer.http.cookies.pop("shop_route", None)
+        got.append(sprayer.log_in(name, "Winter2026!").status_code)
+    answered = sum(status != 429 for status in got)
+    other = Visitor(topology, client_address=an_attacker_address()).log_in(names[0]).status_code
+    row = report.row("rate limits", f"password spraying: 1 client, 1 password, {accounts} accounts", hard=True)
+    for status in got:
+        row.count(status in (200, 429), status)
+    row.count(other == 302, other)
+    row.failed = answered != CLIENT_LIMIT
+    row.note = (
+        f"{answered} checked (target: {CLIENT_LIMIT}), then {statuses(got[answered:])}; another client logs in: {other}"
+    )
 
 
 # -- web -----------------------------------------------------------------------------------------

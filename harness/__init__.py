@@ -15,11 +15,13 @@ from harness.clients import (
     ApiClient,
     LiveSocket,
     Visitor,
+    a_client_address,
     a_picture,
     live_url,
     picture_colour,
     picture_in,
     product_group,
+    with_time_to_spare,
 )
 from harness.compose import ComposeTopology
 from harness.local import BUCKET, NGINX_TEMPLATE, ROOT, Process, Replica, Topology, free_port
@@ -52,6 +54,7 @@ __all__ = [
     "Topology",
     "TopologySpec",
     "Visitor",
+    "a_client_address",
     "a_picture",
     "free_port",
     "live_url",
@@ -62,4 +65,5 @@ __all__ = [
     "settled",
     "topology_for",
     "wait_until",
+    "with_time_to_spare",
 ]

@@ -8,12 +8,15 @@ from __future__ import annotations
 import html
 import io
 import json
+import random
 import re
 import time
 import uuid
+import zlib
 
 import requests
 from PIL import Image
+from requests.adapters import HTTPAdapter
 from websockets.sync.client import ClientConnection, connect
 
 PASSWORD = "correct-horse-battery-staple"
@@ -21,6 +24,34 @@ PASSWORD = "correct-horse-battery-staple"
 STAFF = ("staff", "staff-password-123")
 CUSTOMER = ("customer", "customer-password-123")
 TIMEOUT = 10
+
+
+def a_client_address() -> str:
+    """A loopback address other than 127.0.0.1 (Linux routes all of 127/8 to lo), so that a visitor is
+    a client of its own to the load balancer and the replicas, as a person at another address would be."""
+    return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"  # noqa: S311
+
+
+def with_time_to_spare(make, seconds: int = 20) -> str:
+    """A new key (a username, a client address) whose one-minute rate-limit window has `seconds` left.
+
+    django-ratelimit counts in fixed windows, each key's edge shifted by crc32(key) % 60; attempts
+    that straddled an edge would start counting again from zero, and a test would fail by chance.
+    """
+    while True:
+        key = make()
+        if (zlib.crc32(key.encode()) % 60 - int(time.time()) % 60) % 60 >= seconds:
+            return key
+
+
+class SourceAddressAdapter(HTTPAdapter):
+    def __init__(self, source: str, **kwargs):
+        self.source = source
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
 
 
 def url_of(target) -> str:
@@ -32,12 +63,15 @@ class Visitor:
     """Acts like a browser tab: keeps cookies, sends the CSRF token back, follows no redirect unasked.
 
     `visitor.at(replica)` is the same visitor (same cookies) talking to another address, which is
-    how a test logs in on replica A and then reads its cart on replica B.
+    how a test logs in on replica A and then reads its cart on replica B. `client_address` sends
+    from that loopback address (see a_client_address), for limits counted per client.
     """
 
-    def __init__(self, target, session: requests.Session | None = None):
+    def __init__(self, target, session: requests.Session | None = None, *, client_address: str | None = None):
         self.base_url = url_of(target)
         self.http = session or requests.Session()
+        if client_address:
+            self.http.mount("http://", SourceAddressAdapter(client_address))
 
     def at(self, target) -> Visitor:
         return Visitor(target, self.http)

@@ -90,12 +90,17 @@ def topology_of(item) -> str | None:
     return callspec.params.get("topology") if callspec else None
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     # A test whose markers leave it no topology here is not run at all, rather than reported as skipped.
     not_applicable = [item for item in items if "topology" in item.fixturenames and topology_of(item) is None]
     if not_applicable:
         config.hook.pytest_deselected(items=not_applicable)
         items[:] = [item for item in items if item not in not_applicable]
+    # One topology after the other: each starts once. A test that leaves some out would otherwise
+    # interleave them, and every switch would stop one topology and start the next again.
+    order = {name: index for index, name in enumerate(TOPOLOGIES)}
+    items.sort(key=lambda item: order.get(topology_of(item), -1))
     modules = {item.path.name: item.module for item in items}
     for topology, failures in EXPECTED.items():
         if topology not in TOPOLOGIES:

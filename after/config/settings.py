@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.limits.TooManyAttemptsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +121,15 @@ CACHES = {
 SESSION_ENGINE = "config.sessions"
 SESSION_CACHE_ALIAS = "sessions"
 
+# Checked when a password is chosen (sign-up): no short, common, all-digit or name-like passwords.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Every password check counts against the account's and the client's allowance (accounts/limits.py).
+AUTHENTICATION_BACKENDS = ["accounts.limits.PasswordAttemptsBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:me"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -198,7 +208,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 
-# Failed logins per username (accounts.views.LoginView), counted by django-ratelimit.
+# Failed password attempts per account and per client (accounts/limits.py), counted by django-ratelimit.
 RATELIMIT_USE_CACHE = "ratelimit"
 # SET NX with a TTL, then an atomic INCR: exact across replicas, and every counter expires. No
 # IGNORE_EXCEPTIONS: a Redis outage is an error, never a limit that silently opens.

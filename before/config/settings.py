@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.limits.TooManyAttemptsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -94,6 +95,15 @@ SESSION_ENGINE = "django.contrib.sessions.backends.file"
 SESSION_FILE_PATH = INSTANCE_DIR / "sessions"
 SESSION_FILE_PATH.mkdir(parents=True, exist_ok=True)
 
+# Checked when a password is chosen (sign-up): no short, common, all-digit or name-like passwords.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Every password check counts against the account's and the client's allowance (accounts/limits.py).
+AUTHENTICATION_BACKENDS = ["accounts.limits.PasswordAttemptsBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:me"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -130,7 +140,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 
-# Failed logins per username (accounts.views.LoginView), counted by django-ratelimit.
+# Failed password attempts per account and per client (accounts/limits.py), counted by django-ratelimit.
 RATELIMIT_USE_CACHE = "ratelimit"
 CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
 # django-ratelimit rightly rejects a cache each process keeps to itself; this tree shows what that costs.
