@@ -227,7 +227,8 @@ def excerpt(kind: str, source: str, args: list[str], built: dict[str, str]) -> t
             if end is None:
                 raise BuildError(f"{source}: no line after {args[0]!r} contains {end_text!r}")
             lines = lines[start : end + 1]
-        language = {".py": "python", ".toml": "toml", ".txt": "text", ".html": "html"}.get(path.suffix, "text")
+        languages = {".py": "python", ".toml": "toml", ".txt": "text", ".html": "html", ".yaml": "yaml"}
+        language = languages.get(path.suffix, "text")
         comment = "{# %s #}\n" if path.suffix == ".html" else "# %s\n"
         return language, comment % source + "".join(lines)
     step = next((s for s in SPEC["step"] if f"{s['number']:02d}" == source), None)
