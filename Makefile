@@ -12,7 +12,7 @@ RESULTS := .results
 COMPOSE := docker compose -f compose/compose.yaml
 
 .PHONY: help bootstrap system system-redis venv lint unit checks suite suite-postgres test demo scorecard-doc up diff clean
-.PHONY: compose-check compose-up compose-down compose-test
+.PHONY: compose-check compose-up compose-down compose-test kubernetes-check
 .PHONY: docs docs-check step steps
 .PHONY: bench bench-smoke
 .PHONY: drills drills-doc
@@ -62,13 +62,17 @@ suite: bootstrap  ## the behavioral suite on every topology, checked against tes
 suite-postgres: bootstrap  ## after x2 once more, on a PostgreSQL server of its own (or the one DATABASE_URL names)
 	$(PYTEST) tests -q --topology after-2 --database postgres
 
-test: lint docs-check compose-check unit checks suite suite-postgres bench-smoke drills  ## everything CI runs, compose-test too where `docker compose` works
+test: lint docs-check compose-check kubernetes-check unit checks suite suite-postgres bench-smoke drills  ## everything CI runs, compose-test too where `docker compose` works
 	@if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then $(MAKE) compose-test; \
 	else echo "docker compose does not work here: compose-test skipped"; fi
 
 compose-check: venv  ## the compose files against the Compose Specification, the Dockerfiles through hadolint
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec compose/compose.yaml compose/compose.test.yaml
 	$(VENV)/bin/hadolint before/Dockerfile after/Dockerfile
+
+kubernetes-check: venv  ## every compose/kubernetes overlay rendered and validated for Kubernetes 1.36 and 1.37, then their properties
+	compose/kubernetes/check.sh
+	$(PYTEST) tests/test_kubernetes.py -q
 
 compose-up:  ## both shops under Docker Compose: before x2 on :8001, after x2 on :8002, MinIO on :9000
 	$(COMPOSE) up -d --build --wait
