@@ -217,6 +217,7 @@ def test_default_file_storage_ignored_by_django_is_flagged_naming_the_working_di
 # Configuration
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_a_sqlite_file_as_a_database_is_flagged_and_an_in_memory_one_is_not(settings, stateless_ids, tmp_path):
     """A SQLite file is on one replica's disk; the test suite's in-memory database is nobody's state."""
     assert stateless_ids() == []

@@ -415,8 +415,8 @@ def check_file_storage(app_configs, **kwargs):
         warnings.append(
             checks.Warning(
                 f"DEFAULT_FILE_STORAGE is {ignored}, but Django {django.get_version()} ignores it (removed in 5.1) "
-                f'and STORAGES["default"] does not name it: files are written by FileSystemStorage under {_media_root()}, '
-                "on this server's disk.",
+                'and STORAGES["default"] does not name it: files are written by FileSystemStorage under '
+                f"{_media_root()}, on this server's disk.",
                 hint='Move it to STORAGES["default"]["BACKEND"], with its options under "OPTIONS". '
                 + _docs("02-uploaded-files"),
                 obj="DEFAULT_FILE_STORAGE",

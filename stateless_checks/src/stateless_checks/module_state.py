@@ -4,9 +4,11 @@ A static scan (ast), so it reports where to look rather than proving anything. F
 dict/list/set (or defaultdict, Counter, deque...) that a function changes with `X[...] = `, `del X[...]`
 or a mutating method, and any name a function rebinds after `global X`. Not flagged, being warm state
 any process can rebuild: functools.lru_cache/cache, compiled regexes, constants never written, a
-`global` set up once under `if X is None:`, and lines ending with `# stateless: warm`.
-Writes at import time (module or class body) are configuration, not state, and so are not flagged.
-Management commands, migrations and tests never serve a request and are skipped.
+`global` set up once (under `if X is None:`, after `if X is not None: return X`, or bound to a module),
+and lines ending with `# stateless: warm`. Writes at import time are configuration, not state: in a
+module or class body, in a function used as a decorator or called from a module body (in any scanned
+module), in one shaped like a decorator (it returns its argument), and in AppConfig.ready().
+Management commands, migrations and tests never serve a request and are not scanned (sources.py).
 """
 
 import ast
