@@ -319,3 +319,16 @@ def test_no_simplejwt_warnings_when_the_project_does_not_use_it(settings, statel
     """DRF with session authentication has no tokens to revoke."""
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "rest_framework"]
     assert stateless_ids("stateless_hardening") == []
+
+
+def test_a_signing_key_drawn_at_random_in_the_settings_is_flagged_and_a_fixed_one_is_not(tmp_path, monkeypatch):
+    """SIMPLE_JWT["SIGNING_KEY"] from secrets.token_hex() differs per process: tokens fail across replicas."""
+    from stateless_checks import code_scan
+
+    (tmp_path / "jwt_settings.py").write_text(
+        'import secrets\n\nSIMPLE_JWT = {"SIGNING_KEY": secrets.token_hex(32)}\nSECRET_KEY = "fixed"\n'
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__("jwt_settings")
+    found = code_scan.random_settings("jwt_settings", ("SECRET_KEY", "SIMPLE_JWT['SIGNING_KEY']"))
+    assert {name: line for name, (_, line) in found.items()} == {"SIMPLE_JWT['SIGNING_KEY']": 3}
