@@ -8,6 +8,7 @@ import pytest
 
 from stateless_checks.checks import check_module_state
 from stateless_checks.module_state import module_state_scan
+from stateless_checks.sources import parse, read_text
 
 
 def scan(source: str) -> dict[str, list[int]]:
@@ -100,6 +101,99 @@ def test_a_global_set_up_once_under_is_none_is_not_flagged():
         )
         == {}
     )
+
+
+def test_a_module_bound_once_by_a_function_is_not_flagged():
+    """A lazily imported module is the same in every process, guarded or not, however it is imported."""
+    assert (
+        scan(
+            """
+            import importlib
+
+            _pdf = _yaml = _json = None
+
+            def pdf():
+                global _pdf
+                if _pdf is not None:
+                    return _pdf
+                _pdf = object()
+                return _pdf
+
+            def yaml():
+                global _yaml
+                _yaml = importlib.import_module("yaml")
+
+            def json_module():
+                global _json
+                import json
+
+                _json = json
+            """
+        )
+        == {}
+    )
+
+
+def test_a_registry_filled_by_decorators_at_import_time_is_not_flagged():
+    """`@report("sales")` and `@exporter` run while the module is imported: configuration, not state."""
+    assert (
+        scan(
+            """
+            REPORTS = {}
+            EXPORTERS = []
+
+            def report(name):
+                def register(cls):
+                    REPORTS[name] = cls
+                    return cls
+                return register
+
+            def exporter(cls):
+                EXPORTERS.append(cls)
+                return cls
+
+            @report("sales")
+            class Sales:
+                pass
+            """
+        )
+        == {}
+    )
+
+
+def test_a_function_that_only_an_app_configs_ready_calls_is_not_flagged():
+    """ready() runs once per process at start, and so does what it calls."""
+    assert (
+        scan(
+            """
+            NAMES = set()
+
+            def name_add(name):
+                NAMES.add(name)
+
+            class ShopConfig:
+                def ready(self):
+                    name_add("order_placed")
+            """
+        )
+        == {}
+    )
+
+
+def test_a_function_named_like_a_method_called_at_import_is_still_flagged():
+    """`os.environ.get(...)` at module level must not make every `get` in the module look import-time."""
+    assert scan(
+        """
+        import os
+
+        DEBUG = os.environ.get("DEBUG")
+        hits = {}
+
+        class View:
+            def get(self, request):
+                hits[request.path] = 1
+        """
+    ) == {"hits": [9]}
 
 
 def test_warm_state_and_constants_are_not_flagged():
@@ -208,3 +302,17 @@ def test_tests_migrations_and_management_commands_are_not_scanned(settings, tmp_
         },
     )
     assert check_module_state(app_configs=[shop]) == []
+
+
+def test_files_that_cannot_be_read_or_parsed_cost_only_their_own_findings(settings, tmp_path):
+    """latin-1 with and without a coding line, a dangling symlink, a syntax error, a null byte: never raise."""
+    settings.BASE_DIR = tmp_path
+    shop = app(tmp_path / "shop", {"views.py": STATEFUL})
+    (tmp_path / "shop" / "latin1.py").write_bytes("# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".encode("latin-1"))
+    (tmp_path / "shop" / "undeclared.py").write_bytes("NAME = 'caf\xe9'\n".encode("latin-1"))
+    (tmp_path / "shop" / "broken.py").write_bytes(b"def view(:\n")
+    (tmp_path / "shop" / "null.py").write_bytes(b"x = 1\x00\n")
+    (tmp_path / "shop" / "gone.py").symlink_to(tmp_path / "shop" / "missing.py")
+    assert [w.obj for w in check_module_state(app_configs=[shop])] == ["shop/views.py:1"]
+    assert read_text(tmp_path / "shop" / "latin1.py").endswith("'caf\xe9'\n")
+    assert parse(tmp_path / "shop" / "gone.py") is None

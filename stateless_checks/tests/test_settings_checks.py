@@ -1,7 +1,10 @@
 """One test per pattern: change one setting of a stateless project, expect one warning (or none)."""
 
 import pytest
+from django.conf import global_settings
 from django.core.checks import run_checks
+
+from stateless_checks.checks import DOCS_URL
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 REDIS = "django_redis.cache.RedisCache"
@@ -14,13 +17,21 @@ def test_a_stateless_project_gets_no_warnings(stateless_ids):
     assert stateless_ids() == []
 
 
-def test_every_warning_points_at_the_docs_part_that_fixes_it(settings):
-    """A reader of the output knows where to go next: each hint names a docs/0N-<name>.md part."""
+def test_every_warning_links_the_published_docs_part_that_fixes_it(settings):
+    """A reader of the output knows where to go next: each hint links a part of the published docs."""
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.file"
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    messages = run_checks(tags=["stateless"])
-    assert messages
-    assert all("docs/0" in message.hint for message in messages)
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "rest_framework_simplejwt"]
+    messages = run_checks(tags=["stateless"]) + run_checks(tags=["stateless_hardening"])
+    assert len(messages) == 5
+    assert all(f"{DOCS_URL}0" in message.hint and ".md" in message.hint for message in messages)
+    assert DOCS_URL.startswith("https://")
+
+
+def test_a_check_that_fails_on_something_unforeseen_reports_i001_instead_of_raising(settings, stateless_ids):
+    """Checks run before every command, migrate included: a bug in one must not stop the project."""
+    settings.CACHES = {**settings.CACHES, "shared": "not a dict"}
+    assert stateless_ids() == ["stateless.I001"]
 
 
 # Sessions
@@ -41,11 +52,13 @@ def test_sessions_in_a_cache_each_process_keeps_are_flagged(settings, stateless_
     assert stateless_ids() == ["stateless.W002"]
 
 
-def test_cached_db_sessions_on_a_local_memory_cache_are_flagged(settings, stateless_ids):
-    """cached_db reads its own cache first, so a replica keeps serving a session another replica ended."""
+def test_cached_db_sessions_on_a_local_memory_cache_are_flagged_for_stale_copies(settings, stateless_ids):
+    """cached_db writes to the database but reads its own cache first: a replica keeps serving its copy."""
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     settings.CACHES = {**settings.CACHES, "shared": {"BACKEND": LOCMEM}}
-    assert stateless_ids() == ["stateless.W002"]
+    assert stateless_ids() == ["stateless.W004"]
+    message = run_checks(tags=["stateless"])[0].msg
+    assert "written to the database" in message and "cached copy" in message
 
 
 def test_cached_db_sessions_on_the_dummy_cache_are_not_flagged(settings, stateless_ids):
@@ -62,22 +75,23 @@ def test_sessions_in_the_database_signed_cookies_or_redis_are_not_flagged(settin
     assert stateless_ids() == []
 
 
-def test_a_session_cache_that_ignores_redis_errors_is_flagged(settings, stateless_ids):
-    """IGNORE_EXCEPTIONS on the session cache turns a Redis outage into silent logouts."""
+def test_a_session_cache_that_ignores_redis_errors_is_hardening_advice(settings, stateless_ids):
+    """IGNORE_EXCEPTIONS on the session cache turns a Redis outage into silent logouts: shared state that
+    fails quietly, reported under stateless_hardening, not as state a replica keeps."""
     settings.CACHES = {**settings.CACHES, "shared": {"BACKEND": REDIS, "OPTIONS": {"IGNORE_EXCEPTIONS": True}}}
-    assert stateless_ids() == ["stateless.W003"]
+    assert (stateless_ids(), stateless_ids("stateless_hardening")) == ([], ["stateless.W003"])
 
 
 def test_the_global_ignore_exceptions_setting_counts_for_the_session_cache(settings, stateless_ids):
     """DJANGO_REDIS_IGNORE_EXCEPTIONS applies to every django-redis alias that does not say otherwise."""
     settings.DJANGO_REDIS_IGNORE_EXCEPTIONS = True
-    assert stateless_ids() == ["stateless.W003"]
+    assert stateless_ids("stateless_hardening") == ["stateless.W003"]
 
 
 def test_ignore_exceptions_on_a_cache_sessions_do_not_use_is_not_flagged(settings, stateless_ids):
     """Losing a page cache during an outage is fine; only the session cache matters here."""
     settings.CACHES = {**settings.CACHES, "pages": {"BACKEND": REDIS, "OPTIONS": {"IGNORE_EXCEPTIONS": True}}}
-    assert stateless_ids() == []
+    assert stateless_ids("stateless_hardening") == []
 
 
 # Rate limits and throttles
@@ -97,7 +111,7 @@ def test_a_rate_limit_cache_without_atomic_increment_is_flagged(settings, statel
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_ratelimit"]
     settings.CACHES = {**settings.CACHES, "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}}
     settings.RATELIMIT_USE_CACHE = "ratelimit"
-    assert stateless_ids() == ["stateless.W011"]
+    assert (stateless_ids(), stateless_ids("stateless_hardening")) == ([], ["stateless.W011"])
 
 
 def test_a_rate_limit_cache_that_ignores_redis_errors_is_flagged(settings, stateless_ids):
@@ -105,14 +119,14 @@ def test_a_rate_limit_cache_that_ignores_redis_errors_is_flagged(settings, state
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_ratelimit"]
     settings.CACHES = {**settings.CACHES, "ratelimit": {"BACKEND": REDIS, "OPTIONS": {"IGNORE_EXCEPTIONS": True}}}
     settings.RATELIMIT_USE_CACHE = "ratelimit"
-    assert stateless_ids() == ["stateless.W012"]
+    assert (stateless_ids(), stateless_ids("stateless_hardening")) == ([], ["stateless.W012"])
 
 
 def test_a_rate_limit_cache_in_redis_is_not_flagged(settings, stateless_ids):
     """A shared cache with an atomic increment counts exactly across replicas."""
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_ratelimit"]
     settings.RATELIMIT_USE_CACHE = "shared"
-    assert stateless_ids() == []
+    assert stateless_ids() + stateless_ids("stateless_hardening") == []
 
 
 def test_rate_limits_default_to_the_default_cache(settings, stateless_ids):
@@ -171,10 +185,47 @@ def test_the_in_memory_storage_is_flagged(settings, stateless_ids):
     assert stateless_ids() == ["stateless.W020"]
 
 
-def test_media_root_left_beside_object_storage_is_flagged(settings, stateless_ids, tmp_path):
-    """MEDIA_ROOT set while files go to S3 suggests code that still writes to the disk by path."""
+def test_media_root_left_beside_object_storage_is_not_flagged(settings, stateless_ids, tmp_path):
+    """A setting is not state: only code that builds paths from it writes to the disk (W021)."""
     settings.MEDIA_ROOT = str(tmp_path)
-    assert stateless_ids() == ["stateless.W021"]
+    assert stateless_ids() == []
+
+
+def test_the_default_storage_on_the_local_disk_is_not_flagged_when_nothing_stores_files(settings, stateless_ids):
+    """FileSystemStorage as Django's default, with no file field and no code using it, keeps nothing."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "tests.uploads"]
+    assert stateless_ids() == []
+
+
+def test_another_storage_alias_on_the_local_disk_is_flagged(settings, stateless_ids):
+    """An alias of its own is configured to be used: storages["private"] on local disk is state."""
+    settings.STORAGES = {**settings.STORAGES, "private": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    assert stateless_ids() == ["stateless.W020"]
+    assert run_checks(tags=["stateless"])[0].obj == "STORAGES['private']"
+
+
+def test_default_file_storage_ignored_by_django_is_flagged_naming_the_working_directory(settings, stateless_ids):
+    """Since Django 5.1 DEFAULT_FILE_STORAGE does nothing: without STORAGES, files go to the local disk."""
+    settings.STORAGES = global_settings.STORAGES
+    settings.DEFAULT_FILE_STORAGE = "storages.backends.s3.S3Storage"
+    settings.MEDIA_ROOT = ""
+    assert stateless_ids() == ["stateless.W024"]
+    assert "the current working directory" in run_checks(tags=["stateless"])[0].msg
+
+
+# Configuration
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_a_sqlite_file_as_a_database_is_flagged_and_an_in_memory_one_is_not(settings, stateless_ids, tmp_path):
+    """A SQLite file is on one replica's disk; the test suite's in-memory database is nobody's state."""
+    assert stateless_ids() == []
+    settings.DATABASES = {
+        **settings.DATABASES,
+        "orders": {"ENGINE": "django.db.backends.sqlite3", "NAME": tmp_path / "orders.sqlite3"},
+    }
+    assert stateless_ids() == ["stateless.W061"]
 
 
 def test_a_log_file_is_flagged_and_a_log_stream_is_not(settings, stateless_ids, tmp_path):
@@ -221,13 +272,21 @@ def simplejwt(settings):
 
 def test_simplejwt_with_its_own_key_audience_issuer_and_blacklist_is_not_flagged(simplejwt, stateless_ids):
     """The configuration docs/06-api-tokens.md ends with raises nothing."""
+    assert stateless_ids("stateless_hardening") == []
+
+
+def test_simplejwt_advice_is_not_reported_under_the_stateless_tag(simplejwt, stateless_ids):
+    """No blacklist, SECRET_KEY as signing key, no audience: advice, not state a replica keeps to itself."""
+    simplejwt.INSTALLED_APPS = [app for app in simplejwt.INSTALLED_APPS if not app.endswith("token_blacklist")]
+    simplejwt.SIMPLE_JWT = {}
     assert stateless_ids() == []
+    assert stateless_ids("stateless_hardening") == ["stateless.W040", "stateless.W041", "stateless.W042"]
 
 
 def test_simplejwt_without_the_blacklist_app_is_flagged(simplejwt, stateless_ids):
     """Without token_blacklist a logout cannot revoke a refresh token."""
     simplejwt.INSTALLED_APPS = [app for app in simplejwt.INSTALLED_APPS if not app.endswith("token_blacklist")]
-    assert stateless_ids() == ["stateless.W040"]
+    assert stateless_ids("stateless_hardening") == ["stateless.W040"]
 
 
 @pytest.mark.parametrize("signing_key", [None, "stateless-checks-tests"])
@@ -236,15 +295,15 @@ def test_simplejwt_signing_with_secret_key_is_flagged_whether_unset_or_equal(sim
     simplejwt.SIMPLE_JWT = {**GOOD_JWT, "SIGNING_KEY": signing_key}
     if signing_key is None:
         del simplejwt.SIMPLE_JWT["SIGNING_KEY"]
-    assert stateless_ids() == ["stateless.W041"]
+    assert stateless_ids("stateless_hardening") == ["stateless.W041"]
 
 
 @pytest.mark.parametrize("missing", ["AUDIENCE", "ISSUER"])
 def test_simplejwt_without_audience_or_issuer_is_flagged(simplejwt, stateless_ids, missing):
     """SimpleJWT only checks aud and iss when they are set."""
     simplejwt.SIMPLE_JWT = {key: value for key, value in GOOD_JWT.items() if key != missing}
-    assert stateless_ids() == ["stateless.W042"]
-    assert missing in run_checks(tags=["stateless"])[0].msg
+    assert stateless_ids("stateless_hardening") == ["stateless.W042"]
+    assert missing in run_checks(tags=["stateless_hardening"])[0].msg
 
 
 def test_simplejwt_used_only_as_an_authentication_class_is_checked(settings, stateless_ids):
@@ -253,10 +312,23 @@ def test_simplejwt_used_only_as_an_authentication_class_is_checked(settings, sta
     settings.REST_FRAMEWORK = {
         "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"]
     }
-    assert stateless_ids() == ["stateless.W040", "stateless.W041", "stateless.W042"]
+    assert stateless_ids("stateless_hardening") == ["stateless.W040", "stateless.W041", "stateless.W042"]
 
 
 def test_no_simplejwt_warnings_when_the_project_does_not_use_it(settings, stateless_ids):
     """DRF with session authentication has no tokens to revoke."""
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "rest_framework"]
-    assert stateless_ids() == []
+    assert stateless_ids("stateless_hardening") == []
+
+
+def test_a_signing_key_drawn_at_random_in_the_settings_is_flagged_and_a_fixed_one_is_not(tmp_path, monkeypatch):
+    """SIMPLE_JWT["SIGNING_KEY"] from secrets.token_hex() differs per process: tokens fail across replicas."""
+    from stateless_checks import code_scan
+
+    (tmp_path / "jwt_settings.py").write_text(
+        'import secrets\n\nSIMPLE_JWT = {"SIGNING_KEY": secrets.token_hex(32)}\nSECRET_KEY = "fixed"\n'
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__("jwt_settings")
+    found = code_scan.random_settings("jwt_settings", ("SECRET_KEY", "SIMPLE_JWT['SIGNING_KEY']"))
+    assert {name: line for name, (_, line) in found.items()} == {"SIMPLE_JWT['SIGNING_KEY']": 3}

@@ -1,13 +1,20 @@
 """The checks, one per pattern the workshop teaches, each pointing at the docs part that fixes it.
 
+Tag `stateless`: state one replica keeps to itself, which another replica never sees and a new
+container starts without. Tag `stateless_hardening`: shared state set up so that it fails quietly, and
+advice about tokens any replica verifies; useful, but not per-replica state, so kept apart.
+
 They are Warnings, never Errors: each is a piece of state a person decides about, and a warning
-neither stops `migrate` nor the server. Registered like Django's own checks (not deploy-only),
-so `manage.py check --tag stateless` runs exactly these.
+neither stops `migrate` nor the server. A check that fails on something unforeseen reports
+stateless.I001 instead of raising, since checks run on every management command.
 """
 
+import functools
+import sys
 import tempfile
 from pathlib import Path
 
+import django
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
@@ -15,15 +22,22 @@ from django.core.cache import BaseCache
 from django.utils.connection import ConnectionProxy
 from django.utils.module_loading import import_string
 
+from stateless_checks import code_scan
 from stateless_checks.module_state import module_state_find
+from stateless_checks.sources import Source, project_sources, relative
 
 TAG = "stateless"
+HARDENING_TAG = "stateless_hardening"
+# The published docs: this repository's docs/ folder.
+DOCS_URL = "https://github.com/stateless-shop/stateless-shop/blob/main/docs/"
 
 PER_PROCESS_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache": "keeps its entries in each process's memory",
     "django.core.cache.backends.filebased.FileBasedCache": "keeps its entries on this server's disk",
     "django.core.cache.backends.dummy.DummyCache": "keeps nothing at all",
 }
+# A cache a process writes to as a store: the dummy cache keeps nothing, which is not a replica's state.
+STORE_CACHES = {k: v for k, v in PER_PROCESS_CACHES.items() if not k.endswith("DummyCache")}
 # Cache.incr() there is a read and then a write: two requests at once count one.
 NON_ATOMIC_CACHES = {"django.core.cache.backends.db.DatabaseCache": "has no atomic increment"}
 DJANGO_REDIS = "django_redis.cache.RedisCache"
@@ -36,10 +50,35 @@ LOCAL_STORAGES = {
 }
 IN_MEMORY_CHANNEL_LAYER = "channels.layers.InMemoryChannelLayer"
 JWT_BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
+AXES_CACHE_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_DEFAULT_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+SQLITE_ENGINES = ("django.db.backends.sqlite3", "django.contrib.gis.db.backends.spatialite")
 
 
 def _docs(*parts: str) -> str:
-    return "See " + " and ".join(f"docs/{part}.md" for part in parts) + "."
+    return "See " + " and ".join(f"{DOCS_URL}{part}.md" for part in parts) + "."
+
+
+def register(*tags: str):
+    """checks.register, but an unforeseen error becomes stateless.I001 rather than a failed command."""
+
+    def decorator(check):
+        @functools.wraps(check)
+        def guarded(app_configs=None, **kwargs):
+            try:
+                return check(app_configs, **kwargs)
+            except Exception as error:
+                return [
+                    checks.Info(
+                        f"stateless_checks could not finish {check.__name__}: {error!r}",
+                        hint="Nothing is wrong with the project for this; the check has a bug worth reporting.",
+                        id="stateless.I001",
+                    )
+                ]
+
+        return checks.register(*tags)(guarded)
+
+    return decorator
 
 
 def _is_a(path: str, base: str) -> bool:
@@ -48,7 +87,7 @@ def _is_a(path: str, base: str) -> bool:
         return True
     try:
         return issubclass(import_string(path), import_string(base))
-    except (ImportError, TypeError):
+    except (ImportError, TypeError, ValueError):
         return False
 
 
@@ -59,6 +98,13 @@ def _kind_of(path: str, kinds: dict[str, str]) -> str | None:
 
 def _cache_backend(alias: str) -> str | None:
     return settings.CACHES.get(alias, {}).get("BACKEND")
+
+
+def _per_process_cache(alias: str, kinds=PER_PROCESS_CACHES) -> tuple[str, str] | None:
+    """(backend, reason) when the cache `alias` is one each process keeps to itself."""
+    backend = _cache_backend(alias)
+    reason = _kind_of(backend, kinds) if backend else None
+    return (backend, reason) if reason else None
 
 
 def _cache_ignores_exceptions(alias: str) -> bool:
@@ -74,7 +120,60 @@ def _session_engine_is(base: str) -> bool:
     return _is_a(f"{settings.SESSION_ENGINE}.SessionStore", f"{base}.SessionStore")
 
 
-@checks.register(TAG)
+def _base_dir() -> Path | None:
+    base_dir = getattr(settings, "BASE_DIR", None)
+    return Path(base_dir).resolve() if base_dir else None
+
+
+def _project_app_paths(app_configs) -> list[Path]:
+    """The apps the project wrote itself: under BASE_DIR, and not an installed package (nor this one)."""
+    base_dir = _base_dir()
+    own = Path(__file__).resolve().parent
+    paths = []
+    for app_config in app_configs or apps.get_app_configs():
+        path = Path(app_config.path).resolve()
+        if {"site-packages", "dist-packages"} & set(path.parts) or path == own:
+            continue
+        if base_dir is None or path.is_relative_to(base_dir):
+            paths.append(path)
+    return paths
+
+
+def _project_roots(app_configs) -> list[Path]:
+    """The project's apps, and the package that holds its settings (`config/`: urls, storages, middleware)."""
+    roots = _project_app_paths(app_configs)
+    module = sys.modules.get((settings.SETTINGS_MODULE or "").split(".")[0])
+    base_dir = _base_dir()
+    if module is not None and getattr(module, "__path__", None):
+        package = Path(next(iter(module.__path__))).resolve()
+        if base_dir is not None and package.is_relative_to(base_dir) and package != base_dir:
+            roots.append(package)
+    return roots
+
+
+def _sources(app_configs) -> list[Source]:
+    return project_sources(_project_roots(app_configs))
+
+
+def _where(file: Path, line: int) -> str:
+    return f"{relative(file, _base_dir() or Path.cwd())}:{line}"
+
+
+def _by_file(found: list[tuple[Path, int, str]]) -> dict[Path, list[tuple[int, str]]]:
+    grouped: dict[Path, list[tuple[int, str]]] = {}
+    for file, line, detail in found:
+        grouped.setdefault(file, []).append((line, detail))
+    return grouped
+
+
+def _lines(items: list[tuple[int, str]]) -> str:
+    return ("lines " if len(items) > 1 else "line ") + ", ".join(str(line) for line, _ in items)
+
+
+# Sessions
+
+
+@register(TAG)
 def check_sessions(app_configs, **kwargs):
     if _session_engine_is(FILE_SESSIONS):
         path = settings.SESSION_FILE_PATH or tempfile.gettempdir()
@@ -88,14 +187,9 @@ def check_sessions(app_configs, **kwargs):
                 id="stateless.W001",
             )
         ]
-    cached_db = _session_engine_is(CACHED_DB_SESSIONS)
-    if not (cached_db or _session_engine_is(CACHE_SESSIONS)):
-        return []
     alias = settings.SESSION_CACHE_ALIAS
-    backend = _cache_backend(alias) or ""
-    reason = _kind_of(backend, PER_PROCESS_CACHES)
-    # cached_db on a dummy cache simply reads the database every time, which every replica shares.
-    if reason and not (cached_db and _is_a(backend, "django.core.cache.backends.dummy.DummyCache")):
+    if _session_engine_is(CACHE_SESSIONS) and (found := _per_process_cache(alias)):
+        backend, reason = found
         return [
             checks.Warning(
                 f'Sessions are kept in the cache "{alias}" ({backend}), which {reason}: a replica does not see '
@@ -105,22 +199,74 @@ def check_sessions(app_configs, **kwargs):
                 id="stateless.W002",
             )
         ]
-    if not cached_db and _cache_ignores_exceptions(alias):
+    # cached_db on the dummy cache reads the shared database every time: nothing is kept.
+    if _session_engine_is(CACHED_DB_SESSIONS) and (found := _per_process_cache(alias, STORE_CACHES)):
+        backend, reason = found
         return [
             checks.Warning(
-                f'The session cache "{alias}" ignores Redis errors (IGNORE_EXCEPTIONS): during an outage every '
-                "visitor is silently logged out, and each new session retries cache.add() many times.",
-                hint="Give sessions a cache alias of their own without IGNORE_EXCEPTIONS and with "
-                "SOCKET_CONNECT_TIMEOUT and SOCKET_TIMEOUT, so an outage is a quick error. " + _docs("01-sessions"),
+                f'Sessions are written to the database and cached in "{alias}" ({backend}), which {reason}: each '
+                "replica reads its own cached copy first, so after a logout, a cart change or a new login on one "
+                "replica, another keeps serving the session as it cached it, until that copy expires.",
+                hint="Cache sessions in a cache every replica shares (Redis), or use the database backend alone. "
+                + _docs("01-sessions"),
                 obj=f"CACHES[{alias!r}]",
-                id="stateless.W003",
+                id="stateless.W004",
             )
         ]
     return []
 
 
-@checks.register(TAG)
+@register(HARDENING_TAG)
+def check_session_cache_outage(app_configs, **kwargs):
+    alias = settings.SESSION_CACHE_ALIAS
+    if not _session_engine_is(CACHE_SESSIONS) or not _cache_ignores_exceptions(alias):
+        return []
+    return [
+        checks.Warning(
+            f'The session cache "{alias}" ignores Redis errors (IGNORE_EXCEPTIONS): during an outage every '
+            "visitor is silently logged out, and each new session retries cache.add() many times.",
+            hint="Give sessions a cache alias of their own without IGNORE_EXCEPTIONS and with "
+            "SOCKET_CONNECT_TIMEOUT and SOCKET_TIMEOUT, so an outage is a quick error. " + _docs("01-sessions"),
+            obj=f"CACHES[{alias!r}]",
+            id="stateless.W003",
+        )
+    ]
+
+
+# Rate limits, throttles, lockouts
+
+
+def _counts_per_process(who: str, alias: str, hint: str, obj: str, id: str) -> list[checks.Warning]:
+    if not (found := _per_process_cache(alias)):
+        return []
+    backend, reason = found
+    return [
+        checks.Warning(
+            f'{who} counts in the cache "{alias}" ({backend}), which {reason}: every replica allows the full '
+            "limit, and a restart forgets every count.",
+            hint=hint + " " + _docs("05-rate-limits"),
+            obj=obj,
+            id=id,
+        )
+    ]
+
+
+@register(TAG)
 def check_rate_limit_cache(app_configs, **kwargs):
+    if not apps.is_installed("django_ratelimit"):
+        return []
+    alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    return _counts_per_process(
+        "django-ratelimit",
+        alias,
+        "Set RATELIMIT_USE_CACHE to a cache every replica shares with an atomic increment (django-redis).",
+        f"CACHES[{alias!r}]",
+        "stateless.W010",
+    )
+
+
+@register(HARDENING_TAG)
+def check_rate_limit_cache_hardening(app_configs, **kwargs):
     if not apps.is_installed("django_ratelimit"):
         return []
     alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
@@ -128,11 +274,9 @@ def check_rate_limit_cache(app_configs, **kwargs):
     if backend is None:
         return []  # django_ratelimit.E002 says so already.
     counted = f'django-ratelimit counts in the cache "{alias}" ({backend}), which'
-    hint = "Set RATELIMIT_USE_CACHE to a cache every replica shares with an atomic increment (django-redis). "
-    if reason := _kind_of(backend, PER_PROCESS_CACHES):
-        message, id = f"{counted} {reason}: every replica allows the full limit.", "stateless.W010"
-    elif reason := _kind_of(backend, NON_ATOMIC_CACHES):
+    if reason := _kind_of(backend, NON_ATOMIC_CACHES):
         message, id = f"{counted} {reason}: requests at the same moment are counted once.", "stateless.W011"
+        hint = "Set RATELIMIT_USE_CACHE to a cache with an atomic increment (django-redis). "
     elif _cache_ignores_exceptions(alias):
         message = f"{counted} ignores Redis errors (IGNORE_EXCEPTIONS): during an outage the limit silently opens."
         hint, id = "Leave IGNORE_EXCEPTIONS off on the rate-limit cache. ", "stateless.W012"
@@ -153,7 +297,7 @@ def _throttle_backend(throttle: str) -> str | None:
     return None
 
 
-@checks.register(TAG)
+@register(TAG)
 def check_throttle_cache(app_configs, **kwargs):
     if not apps.is_installed("rest_framework"):
         return []
@@ -179,39 +323,160 @@ def check_throttle_cache(app_configs, **kwargs):
     return warnings
 
 
-@checks.register(TAG)
+@register(TAG)
+def check_axes_cache(app_configs, **kwargs):
+    # django-axes counts failures in the database unless AXES_HANDLER names its cache handler.
+    if not apps.is_installed("axes"):
+        return []
+    if not _is_a(getattr(settings, "AXES_HANDLER", AXES_DEFAULT_HANDLER), AXES_CACHE_HANDLER):
+        return []
+    alias = getattr(settings, "AXES_CACHE", "default")
+    return _counts_per_process(
+        "django-axes (AXES_HANDLER = AxesCacheHandler)",
+        alias,
+        "Point AXES_CACHE at a cache every replica shares (Redis), or count in the database "
+        f"(AXES_HANDLER = {AXES_DEFAULT_HANDLER!r}).",
+        "AXES_CACHE",
+        "stateless.W014",
+    )
+
+
+@register(TAG)
+def check_allauth_rate_limits(app_configs, **kwargs):
+    # allauth's rate limits are on by default and count in django.core.cache.cache; False turns them off.
+    if not apps.is_installed("allauth.account") or getattr(settings, "ACCOUNT_RATE_LIMITS", None) is False:
+        return []
+    return _counts_per_process(
+        "django-allauth's rate limits (ACCOUNT_RATE_LIMITS: login_failed, signup, reset_password...)",
+        "default",
+        'allauth uses the "default" cache: make it one every replica shares (Redis).',
+        "CACHES['default']",
+        "stateless.W015",
+    )
+
+
+@register(TAG)
+def check_cache_as_store(app_configs, **kwargs):
+    found = [
+        (file, line, alias)
+        for file, line, alias in code_scan.cache_store_writes(_sources(app_configs))
+        if _per_process_cache(alias, STORE_CACHES)
+    ]
+    return [
+        checks.Warning(
+            f'Code writes to the cache "{items[0][1]}" ({_cache_backend(items[0][1])}) as a store ({_lines(items)}): '
+            "a counter, or a write or delete in a signal handler. Each process keeps its own copy, so other "
+            "replicas never see the change and keep serving what they cached.",
+            hint="Keep it in a cache every replica shares (Redis) or in the database. If it is only a cache of "
+            "something any process can rebuild, and stale copies are fine, silence this id. "
+            + _docs("05-rate-limits", "08-warm-state"),
+            obj=_where(file, items[0][0]),
+            id="stateless.W016",
+        )
+        for file, items in _by_file(found).items()
+    ]
+
+
+# Files
+
+
+def _ignored_default_file_storage() -> str | None:
+    """DEFAULT_FILE_STORAGE when Django ignores it (5.1 removed it) and files go to a local storage instead."""
+    if django.VERSION < (5, 1) or not settings.is_overridden("DEFAULT_FILE_STORAGE"):
+        return None
+    wanted = str(settings.DEFAULT_FILE_STORAGE)
+    backend = getattr(settings, "STORAGES", {}).get("default", {}).get("BACKEND", "")
+    return wanted if backend != wanted and _kind_of(backend, LOCAL_STORAGES) else None
+
+
+def _media_root() -> str:
+    return str(settings.MEDIA_ROOT) if settings.MEDIA_ROOT else "the current working directory"
+
+
+def _default_storage_users(sources: list[Source]) -> list[str]:
+    """Who writes through the default storage: file fields without a storage of their own, and code."""
+    from django.core.files.storage import default_storage
+    from django.db.models import FileField
+
+    users = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, FileField) and field.storage is default_storage
+    ]
+    return users + [f"{_where(file, line)} ({name})" for file, line, name in code_scan.default_storage_uses(sources)]
+
+
+@register(TAG)
 def check_file_storage(app_configs, **kwargs):
-    config = getattr(settings, "STORAGES", {}).get("default", {})
-    backend = config.get("BACKEND", "")
-    if where := _kind_of(backend, LOCAL_STORAGES):
-        location = config.get("OPTIONS", {}).get("location") or settings.MEDIA_ROOT
-        if where == LOCAL_STORAGES["django.core.files.storage.FileSystemStorage"]:
-            where = f"under {location}, {where}"
-        return [
+    warnings = []
+    sources = _sources(app_configs)
+    if ignored := _ignored_default_file_storage():
+        warnings.append(
             checks.Warning(
-                f"Uploaded and generated files are stored by {backend} {where}: other replicas cannot serve "
-                "them, and a new container starts without them.",
+                f"DEFAULT_FILE_STORAGE is {ignored}, but Django {django.get_version()} ignores it (removed in 5.1) "
+                'and STORAGES["default"] does not name it: files are written by FileSystemStorage under '
+                f"{_media_root()}, on this server's disk.",
+                hint='Move it to STORAGES["default"]["BACKEND"], with its options under "OPTIONS". '
+                + _docs("02-uploaded-files"),
+                obj="DEFAULT_FILE_STORAGE",
+                id="stateless.W024",
+            )
+        )
+    for alias, config in getattr(settings, "STORAGES", {}).items():
+        backend = config.get("BACKEND", "")
+        # Static files are built into the release, the same on every replica.
+        if alias == "staticfiles" or not (where := _kind_of(backend, LOCAL_STORAGES)):
+            continue
+        if alias == "default":
+            users = _default_storage_users(sources)
+            if ignored or not users:
+                continue  # A project that stores no files keeps none, wherever the default storage points.
+            used = f" ({', '.join(users[:3])}{', ...' if len(users) > 3 else ''})"
+        else:
+            used = ""
+        if where == LOCAL_STORAGES["django.core.files.storage.FileSystemStorage"]:
+            location = config.get("OPTIONS", {}).get("location") or _media_root()
+            where = f"under {location}, {where}"
+        warnings.append(
+            checks.Warning(
+                f'Files stored through STORAGES["{alias}"]{used} are kept by {backend} {where}: other replicas '
+                "cannot serve them, and a new container starts without them.",
                 hint="Store them in object storage every replica reaches (django-storages' S3Storage) and hand out "
                 "presigned URLs. " + _docs("02-uploaded-files", "03-generated-files"),
-                obj="STORAGES['default']",
+                obj=f"STORAGES[{alias!r}]",
                 id="stateless.W020",
             )
-        ]
-    if settings.MEDIA_ROOT:
-        return [
-            checks.Warning(
-                f"MEDIA_ROOT is {settings.MEDIA_ROOT}, a directory on this server's disk, though the default "
-                f"storage is {backend}.",
-                hint="If code still writes there by path, write through the default storage instead; if nothing "
-                "does, remove the setting. " + _docs("02-uploaded-files"),
-                obj="MEDIA_ROOT",
-                id="stateless.W021",
+        )
+    default = getattr(settings, "STORAGES", {}).get("default", {}).get("BACKEND", "")
+    if not ignored and not _kind_of(default, LOCAL_STORAGES):
+        # The default storage is elsewhere: code that still builds paths under MEDIA_ROOT writes to this disk.
+        for file, items in _by_file(code_scan.media_root_paths(sources)).items():
+            warnings.append(
+                checks.Warning(
+                    f"Code builds paths from settings.MEDIA_ROOT ({_lines(items)}), a directory on this server's "
+                    f"disk, though the default storage is {default}.",
+                    hint="Read and write through the storage API (default_storage.save/open) instead of by path. "
+                    + _docs("02-uploaded-files"),
+                    obj=_where(file, items[0][0]),
+                    id="stateless.W021",
+                )
             )
-        ]
-    return []
+    for file, items in _by_file(code_scan.storage_constructions(sources)).items():
+        warnings.append(
+            checks.Warning(
+                f"Code creates a {items[0][1]} of its own ({_lines(items)}): what it stores stays on this server's "
+                "disk (or in this process's memory) whatever STORAGES says.",
+                hint="Name the storage in STORAGES and use storages[alias], or pass a callable returning it "
+                "as the field's storage=. " + _docs("02-uploaded-files", "03-generated-files"),
+                obj=_where(file, items[0][0]),
+                id="stateless.W023",
+            )
+        )
+    return warnings
 
 
-@checks.register(TAG)
+@register(TAG)
 def check_log_files(app_configs, **kwargs):
     handlers = (getattr(settings, "LOGGING", None) or {}).get("handlers", {})
     return [
@@ -224,11 +489,14 @@ def check_log_files(app_configs, **kwargs):
             id="stateless.W022",
         )
         for name, handler in handlers.items()
-        if handler.get("filename")
+        if isinstance(handler, dict) and handler.get("filename")
     ]
 
 
-@checks.register(TAG)
+# Live updates
+
+
+@register(TAG)
 def check_channel_layers(app_configs, **kwargs):
     return [
         checks.Warning(
@@ -244,6 +512,9 @@ def check_channel_layers(app_configs, **kwargs):
     ]
 
 
+# API tokens
+
+
 def _uses_simplejwt() -> bool:
     authentication = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_AUTHENTICATION_CLASSES", [])
     return (
@@ -253,7 +524,7 @@ def _uses_simplejwt() -> bool:
     )
 
 
-@checks.register(TAG)
+@register(HARDENING_TAG)
 def check_simplejwt(app_configs, **kwargs):
     if not _uses_simplejwt():
         return []
@@ -294,37 +565,69 @@ def check_simplejwt(app_configs, **kwargs):
     return warnings
 
 
-def _project_app_paths(app_configs) -> list[Path]:
-    """The apps the project wrote itself: under BASE_DIR, and not an installed package."""
-    base_dir = getattr(settings, "BASE_DIR", None)
-    paths = []
-    for app_config in app_configs or apps.get_app_configs():
-        path = Path(app_config.path).resolve()
-        if {"site-packages", "dist-packages"} & set(path.parts):
-            continue
-        if base_dir is None or path.is_relative_to(Path(base_dir).resolve()):
-            paths.append(path)
-    return paths
+# Module-level state
 
 
-@checks.register(TAG)
+@register(TAG)
 def check_module_state(app_configs, **kwargs):
-    base_dir = Path(getattr(settings, "BASE_DIR", Path.cwd())).resolve()
     warnings = []
-    for app_path in _project_app_paths(app_configs):
-        for finding in module_state_find(path=app_path):
-            file = finding.file.relative_to(base_dir) if finding.file.is_relative_to(base_dir) else finding.file
-            lines = ("lines " if len(finding.write_lines) > 1 else "line ") + ", ".join(map(str, finding.write_lines))
-            warnings.append(
-                checks.Warning(
-                    f"Module-level `{finding.name}` is written inside functions ({lines}): if that happens "
-                    "while serving requests, each process keeps its own copy, which other replicas never see and "
-                    "a restart loses.",
-                    hint="Keep it in the database or a shared cache (Redis). If it is a cache that can be rebuilt, "
-                    "say so with functools.lru_cache, or end the line with `# stateless: warm`. "
-                    + _docs("06-api-tokens", "08-warm-state"),
-                    obj=f"{file}:{finding.line}",
-                    id="stateless.W050",
-                )
+    for finding in module_state_find(sources=_sources(app_configs)):
+        warnings.append(
+            checks.Warning(
+                f"Module-level `{finding.name}` is written inside functions "
+                f"({_lines([(line, '') for line in finding.write_lines])}): if that happens while serving "
+                "requests, each process keeps its own copy, which other replicas never see and a restart loses.",
+                hint="Keep it in the database or a shared cache (Redis). If it is a cache that can be rebuilt, "
+                "say so with functools.lru_cache, or end the line with `# stateless: warm`. "
+                + _docs("06-api-tokens", "08-warm-state"),
+                obj=_where(finding.file, finding.line),
+                id="stateless.W050",
             )
+        )
     return warnings
+
+
+# Configuration
+
+
+@register(TAG)
+def check_random_keys(app_configs, **kwargs):
+    if not settings.SETTINGS_MODULE:
+        return []
+    found = code_scan.random_settings(settings.SETTINGS_MODULE, ("SECRET_KEY", "SIMPLE_JWT['SIGNING_KEY']"))
+    return [
+        checks.Warning(
+            f"{name} is drawn at random when a process starts ({_where(file, line)}): every replica, and every "
+            "restart, signs with a different key, so sessions, CSRF tokens, password-reset links and signed "
+            "tokens made by one replica are rejected by another.",
+            hint="Read the key from the environment, the same on every replica, and fail to start without it. "
+            + _docs("01-sessions", "07-deploys"),
+            obj=name,
+            id="stateless.W060",
+        )
+        for name, (file, line) in found.items()
+    ]
+
+
+def _sqlite_file(config: dict) -> str | None:
+    if not str(config.get("ENGINE", "")).startswith(SQLITE_ENGINES):
+        return None
+    name = str(config.get("NAME") or "")
+    in_memory = not name or name == ":memory:" or "mode=memory" in name
+    return None if in_memory else name
+
+
+@register(TAG)
+def check_databases(app_configs, **kwargs):
+    return [
+        checks.Warning(
+            f'The database "{alias}" is the SQLite file {path}: on a replica\'s own disk each replica writes its '
+            "own users and orders, and a new container starts with an empty or stale copy.",
+            hint="Use a database server every replica reaches (PostgreSQL, MySQL), e.g. through DATABASE_URL. "
+            "If every replica runs on one host and opens this same file, silence stateless.W061. " + _docs("state"),
+            obj=f"DATABASES[{alias!r}]",
+            id="stateless.W061",
+        )
+        for alias, config in settings.DATABASES.items()
+        if (path := _sqlite_file(config))
+    ]

@@ -4,14 +4,18 @@ A static scan (ast), so it reports where to look rather than proving anything. F
 dict/list/set (or defaultdict, Counter, deque...) that a function changes with `X[...] = `, `del X[...]`
 or a mutating method, and any name a function rebinds after `global X`. Not flagged, being warm state
 any process can rebuild: functools.lru_cache/cache, compiled regexes, constants never written, a
-`global` set up once under `if X is None:`, and lines ending with `# stateless: warm`.
-Writes at import time (module or class body) are configuration, not state, and so are not flagged.
-Management commands, migrations and tests never serve a request and are skipped.
+`global` set up once (under `if X is None:`, after `if X is not None: return X`, or bound to a module),
+and lines ending with `# stateless: warm`. Writes at import time are configuration, not state: in a
+module or class body, in a function used as a decorator or called from a module body (in any scanned
+module), in one shaped like a decorator (it returns its argument), and in AppConfig.ready().
+Management commands, migrations and tests never serve a request and are not scanned (sources.py).
 """
 
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from stateless_checks.sources import Source, call_name
 
 CONTAINERS = frozenset(
     {
@@ -47,8 +51,6 @@ MUTATORS = frozenset(
         "update",
     }
 )
-SKIPPED_DIRS = frozenset({"__pycache__", "management", "migrations", "tests"})
-SKIPPED_FILES = frozenset({"conftest.py", "tests.py"})
 WARM = "# stateless: warm"
 
 
@@ -133,6 +135,10 @@ def _declared_global(function: ast.AST) -> set[str]:
     return {name for node in _own_nodes(function) if isinstance(node, ast.Global) for name in node.names}
 
 
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def _tests_unset(test: ast.expr, name: str) -> bool:
     """`X is None`, `not X`, or either inside an `and`/`or`: the guard of a one-time setup."""
     if isinstance(test, ast.BoolOp):
@@ -143,19 +149,62 @@ def _tests_unset(test: ast.expr, name: str) -> bool:
         isinstance(test, ast.Compare)
         and _base_name(test.left) == name
         and isinstance(test.ops[0], ast.Is)
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value is None
+        and _is_none(test.comparators[0])
     )
 
 
-def _lazy_setups(function: ast.AST, name: str) -> set[int]:
-    """Lines inside `if X is None:` blocks, where rebinding X only fills in warm state once."""
+def _tests_set(test: ast.expr, name: str) -> bool:
+    """`X`, `X is not None`: the guard of an early return once X is set up."""
+    if isinstance(test, ast.Name):
+        return test.id == name
+    return (
+        isinstance(test, ast.Compare)
+        and _base_name(test.left) == name
+        and isinstance(test.ops[0], ast.IsNot)
+        and _is_none(test.comparators[0])
+    )
+
+
+def _span(stmt: ast.stmt) -> range:
+    return range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+
+
+def _lazy_setups(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> set[int]:
+    """Lines where rebinding X only fills in warm state once: under `if X is None:`, or after
+    `if X is not None: return X`."""
     lines = set()
     for node in _own_nodes(function):
         if isinstance(node, ast.If) and _tests_unset(node.test, name):
             for stmt in node.body:
-                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+                lines.update(_span(stmt))
+    for index, stmt in enumerate(function.body):
+        if isinstance(stmt, ast.If) and _tests_set(stmt.test, name) and isinstance(stmt.body[-1], ast.Return):
+            for rest in function.body[index + 1 :]:
+                lines.update(_span(rest))
+            break
     return lines
+
+
+IMPORTERS = frozenset({"__import__", "import_module", "import_string"})
+
+
+def _imports_bound(function: ast.AST) -> set[tuple[str, int]]:
+    """(name, line) where a function binds a name to a module: `X = import_module(...)`, or `X = m`
+    after `import m`. A module is the same in every process, whenever it is imported."""
+    imported = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in _own_nodes(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    bound = set()
+    for node in _own_nodes(function):
+        if not isinstance(node, ast.Assign):
+            continue
+        value = node.value
+        if call_name(value) in IMPORTERS or (isinstance(value, ast.Name) and value.id in imported):
+            bound.update((target.id, node.lineno) for target in node.targets if isinstance(target, ast.Name))
+    return bound
 
 
 def _writes(function: ast.FunctionDef | ast.AsyncFunctionDef, containers: set[str], enclosing: set[str]):
@@ -163,13 +212,14 @@ def _writes(function: ast.FunctionDef | ast.AsyncFunctionDef, containers: set[st
     declared = _declared_global(function)
     shadowed = (_local_names(function) | enclosing) - declared
     mutable = (containers | declared) - shadowed
+    imports = _imports_bound(function)
     for node in _own_nodes(function):
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del):
             name = _base_name(node)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
             name = _base_name(node.func.value)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del) and node.id in declared:
-            if node.lineno in _lazy_setups(function, node.id):
+            if node.lineno in _lazy_setups(function, node.id) or (node.id, node.lineno) in imports:
                 continue
             yield node.id, node.lineno
             continue
@@ -179,43 +229,102 @@ def _writes(function: ast.FunctionDef | ast.AsyncFunctionDef, containers: set[st
             yield name, node.lineno
 
 
-def _functions(node: ast.AST, enclosing: frozenset[str] = frozenset()):
-    """Every function in the module with the names local to the functions around it (closures)."""
+def _decorator_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Call):
+        return call_name(node)
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
+def import_time_calls(tree: ast.Module) -> set[str]:
+    """Names of the functions a module calls while it is imported: its decorators (`@register`,
+    `@registry.register("x")`) and the calls in its module and class bodies."""
+    names = set()
+    bodies = [tree.body]
+    while bodies:
+        for stmt in _module_statements(bodies.pop()):
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.update(filter(None, map(_decorator_name, stmt.decorator_list)))
+                if stmt.name in STARTUP_METHODS:  # AppConfig.ready() and what it calls run once, at start
+                    names.update(filter(None, map(call_name, ast.walk(stmt))))
+                if isinstance(stmt, ast.ClassDef):
+                    bodies.append(stmt.body)
+                continue
+            if isinstance(stmt, ast.Expr) and (name := call_name(stmt.value)):
+                names.add(name)  # `registry.register(Report)` on a line of its own
+            # Elsewhere only plain names: `os.environ.get(...)` must not make every `get` method warm.
+            names.update(
+                node.func.id
+                for node in ast.walk(stmt)
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            )
+    return names
+
+
+# Django calls these once per process while it starts: what they fill in is configuration.
+STARTUP_METHODS = frozenset({"ready", "__init_subclass__", "__set_name__"})
+
+
+def _returns_first_argument(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`def register(cls): ...; return cls`: the shape of a registering decorator."""
+    args = [*function.args.posonlyargs, *function.args.args]
+    return bool(args) and any(
+        isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == args[0].arg
+        for node in _own_nodes(function)
+    )
+
+
+def _runs_at_import(function: ast.FunctionDef | ast.AsyncFunctionDef, import_time: set[str], in_class: bool) -> bool:
+    return (
+        function.name in import_time
+        or (in_class and function.name in STARTUP_METHODS)
+        or _returns_first_argument(function)
+    )
+
+
+def _functions(node: ast.AST, import_time: set[str], enclosing: frozenset[str] = frozenset(), at_import=False):
+    """Every function in the module that may run while serving, with the names local to the functions
+    around it (closures). A function called at import time, and those nested in it, are left out."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield child, enclosing
-            yield from _functions(child, enclosing | (_local_names(child) - _declared_global(child)))
+            runs_at_import = at_import or _runs_at_import(child, import_time, isinstance(node, ast.ClassDef))
+            if not runs_at_import:
+                yield child, enclosing
+            yield from _functions(
+                child, import_time, enclosing | (_local_names(child) - _declared_global(child)), runs_at_import
+            )
         else:
-            yield from _functions(child, enclosing)
+            yield from _functions(child, import_time, enclosing, at_import)
 
 
-def module_state_scan(*, source: str, file: Path) -> list[Finding]:
-    try:
-        tree = ast.parse(source, filename=str(file))
-    except SyntaxError:
-        return []  # Python reports it on import; nothing to say about its state.
-    lines = source.splitlines()
-    containers = _module_containers(tree)
+def module_state_findings(source: Source, import_time: set[str] = frozenset()) -> list[Finding]:
+    """The module-level state a parsed module's functions write to."""
+    containers = _module_containers(source.tree)
     findings: dict[str, Finding] = {}
-    for function, enclosing in _functions(tree):
+    import_time = set(import_time) | import_time_calls(source.tree)
+    for function, enclosing in _functions(source.tree, import_time):
         for name, line in _writes(function, set(containers), set(enclosing)):
-            finding = findings.setdefault(name, Finding(file=file, name=name, line=containers.get(name, line)))
+            finding = findings.setdefault(name, Finding(file=source.file, name=name, line=containers.get(name, line)))
             if line not in finding.write_lines:
                 finding.write_lines.append(line)
                 finding.write_lines.sort()
     return [
         finding
         for finding in sorted(findings.values(), key=lambda f: f.line)
-        if not lines[finding.line - 1].rstrip().endswith(WARM)
+        if not source.lines[finding.line - 1].rstrip().endswith(WARM)
     ]
 
 
-def module_state_find(*, path: Path) -> list[Finding]:
-    """Findings for every Python file under an app's folder, tests, migrations and commands aside."""
-    findings = []
-    for file in sorted(path.rglob("*.py")):
-        relative = file.relative_to(path)
-        if SKIPPED_DIRS & set(relative.parts[:-1]) or file.name.startswith("test_") or file.name in SKIPPED_FILES:
-            continue
-        findings.extend(module_state_scan(source=file.read_text(encoding="utf-8"), file=file))
-    return findings
+def module_state_scan(*, source: str, file: Path) -> list[Finding]:
+    """Findings for one module's source text: a file that does not parse has none."""
+    try:
+        tree = ast.parse(source, filename=str(file))
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    return module_state_findings(Source(file=file, tree=tree, lines=tuple(source.splitlines())))
+
+
+def module_state_find(*, sources: list[Source]) -> list[Finding]:
+    """Findings for the project's modules: a decorator one module applies fills a registry in another
+    at import time, so what runs at import is collected over all of them first."""
+    import_time = set().union(*(import_time_calls(source.tree) for source in sources))
+    return [finding for source in sources for finding in module_state_findings(source, import_time)]

@@ -1,0 +1,3 @@
+from common import *
+
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

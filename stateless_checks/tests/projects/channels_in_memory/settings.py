@@ -1,0 +1,3 @@
+from common import *
+
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

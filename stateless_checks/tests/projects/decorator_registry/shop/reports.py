@@ -1,0 +1,11 @@
+from shop.registry import exporter, report
+
+
+@report("sales")
+class SalesReport:
+    pass
+
+
+@exporter
+class CsvExporter:
+    pass

@@ -1,0 +1,7 @@
+from pathlib import Path
+
+from common import *
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTALLED_APPS = [*INSTALLED_APPS, "shop"]
+MEDIA_ROOT = BASE_DIR / "media"
