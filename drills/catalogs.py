@@ -531,7 +531,9 @@ def web(topology, report: Report) -> None:
         if not ok:
             unexpected.append(f"{name}: {status}")
 
-    bodies = ["{bad", "[1, 2]", '{"username": {"$ne": 1}, "password": []}', "null", '"x"', "\xff\xfe", "{}" * 10000]
+    nested = "[" * 100_000 + "]" * 100_000  # deeper than Python's recursion limit
+    bodies = ["{bad", "[1, 2]", '{"username": {"$ne": 1}, "password": []}', "null", '"x"', "\xff\xfe"]
+    bodies += ["{}" * 10000, nested]
     for body in bodies:
         status = requests.post(
             f"{base}/api/auth/token",
@@ -546,7 +548,13 @@ def web(topology, report: Report) -> None:
         ).status_code
         record(f"refresh {body!r}", status, 400 <= status < 500)
     shopper = Visitor(base)
-    shopper.sign_up()
+    api = ApiClient(base).log_in(shopper.sign_up())
+    numbers = ['{"product": 1e400}', '{"product": -1e400}', '{"product": 99999999999999999999}', '{"product": -1}']
+    others = ['{"product": "x"}', '{"product": [1]}', '{"product": null}']
+    others.append(f'{{"product": {product_id}, "quantity": 1e400}}')
+    for body in numbers + others:
+        status = api.send("/api/cart", body).status_code
+        record(f"API cart {body}", status, status == 400)
     for quantity in ["abc", "-1", "0", "", "1e9", "99999999999999999999999", "1.5", "\x00", "<script>"]:
         status = shopper.add_to_cart(product_id, quantity).status_code
         record(f"quantity {quantity!r}", status, status == 400)
@@ -559,6 +567,11 @@ def web(topology, report: Report) -> None:
     for path in (f"/cart/add/{product_id}/", f"/cart/update/{product_id}/"):
         status = shopper.post(path, {"quantity": ["1", "2"]}).status_code  # the field twice
         record(f"{path} quantity twice", status, status in (302, 400))
+    staff = Visitor(base).log_in_as_staff()
+    stocked_id, stocked_slug = staff.create_product(stock=7)
+    for stock in (2**63, 2**31, "1e400", "-0x1"):
+        status = staff.set_stock(stocked_id, stock).status_code
+        record(f"staff stock {stock}", status, status == 400 and staff.stock_of(stocked_slug) == 7)
     empty = Visitor(base)
     empty.sign_up()
     status = empty.check_out().status_code

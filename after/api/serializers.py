@@ -26,9 +26,16 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class CartAddSerializer(serializers.Serializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    # An integer first: PrimaryKeyRelatedField would hand 1e400 (infinity) to the database and fail with a 500.
+    product = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     # A string field, so the web form and the API share parse_quantity and its messages.
     quantity = serializers.CharField(default="1")
+
+    def validate_product(self, value):
+        try:
+            return Product.objects.get(pk=value)
+        except Product.DoesNotExist:
+            raise serializers.ValidationError(f'Invalid pk "{value}" - object does not exist.') from None
 
     def validate_quantity(self, value):
         try:

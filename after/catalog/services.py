@@ -8,6 +8,10 @@ class StockError(ValueError):
     """The stock figure cannot be set; the message is shown to the staff member."""
 
 
+# PositiveIntegerField's range on every database Django supports.
+MAX_STOCK = 2_147_483_647
+
+
 def parse_stock(raw) -> int:
     """A whole number of zero or more, or StockError with a message a person understands."""
     try:
@@ -16,6 +20,8 @@ def parse_stock(raw) -> int:
         raise StockError("Stock must be a whole number.") from None
     if stock < 0:
         raise StockError("Stock cannot be negative.")
+    if stock > MAX_STOCK:
+        raise StockError(f"Stock can be at most {MAX_STOCK}.")
     return stock
 
 
