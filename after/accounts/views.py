@@ -36,10 +36,6 @@ class LoginView(auth_views.LoginView):
         return super().form_valid(form)
 
 
-class LogoutView(auth_views.LogoutView):
-    pass
-
-
 def signup(request):
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
