@@ -59,11 +59,21 @@ def test_every_shop_container_gets_the_variables_a_local_replica_gets(name):
 
 
 def test_the_image_sets_the_variables_this_test_assumes_it_sets():
-    """Both trees' Dockerfiles are the same file and set the settings module and the instance directory."""
-    before, after = (Path(ROOT / tree / "Dockerfile").read_text() for tree in ("before", "after"))
+    """Both shops build from one Dockerfile, which sets the settings module and the instance directory."""
+    dockerfile = Path(ROOT / "compose" / "Dockerfile")
+    builds = {name: SERVICES[name]["build"] for name in ("before-setup", "before-web", "after-setup", "after-web")}
 
-    assert before == after
-    assert all(re.search(rf"^\s*(ENV\s+)?{name}=", before, re.MULTILINE) for name in IMAGE_ENVIRONMENT)
+    assert {(build["context"], build["dockerfile"]) for build in builds.values()} == {("..", "compose/Dockerfile")}
+    assert (ROOT / "compose" / builds["before-web"]["context"] / "compose/Dockerfile").resolve() == dockerfile
+    assert {name: build["args"]["TREE"] for name, build in builds.items()} == {
+        "before-setup": "before",
+        "before-web": "before",
+        "after-setup": "after",
+        "after-web": "after",
+    }
+    assert not any((ROOT / tree / "Dockerfile").exists() for tree in ("before", "after"))
+    text = dockerfile.read_text()
+    assert all(re.search(rf"^\s*(ENV\s+)?{name}=", text, re.MULTILINE) for name in IMAGE_ENVIRONMENT)
 
 
 def test_only_the_load_balancers_and_minio_publish_ports():

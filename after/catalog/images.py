@@ -5,10 +5,10 @@ import uuid
 import warnings
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from catalog.models import Product
+from config.files import file_replace
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 # Far above any product photo, far below what a decompression bomb asks Pillow to allocate.
@@ -71,19 +71,7 @@ def image_key(*, fmt: str) -> str:
 def product_set_image(*, product: Product, upload) -> Product:
     """Store a validated image and point the product at it; the old image goes only once the row says so."""
     content = image_validate(upload=upload)
-    storage = product.image.storage
-    old_name = product.image.name
-    new_name = storage.save(content.name, content)
-    try:
-        with transaction.atomic():
-            product.image = new_name
-            product.save(update_fields=["image", "updated_at"])
-            if old_name:
-                transaction.on_commit(lambda: storage.delete(old_name))
-    except BaseException:
-        product.image = old_name
-        storage.delete(new_name)
-        raise
+    file_replace(instance=product, field="image", name=content.name, content=content, also_update=("updated_at",))
     return product
 
 

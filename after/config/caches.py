@@ -2,8 +2,7 @@
 
 `caches[alias]` gives each thread a client of its own, and under ASGI Django runs each request in a
 thread of its own: a new client for every request, a measurable share of a page's time
-(docs/01-sessions.md). redis-py's connection pool is thread-safe, so one client serves every thread,
-as one boto3 client does in config/storages.py.
+(docs/01-sessions.md). redis-py's connection pool is thread-safe, so one client serves every thread.
 """
 
 from functools import cache

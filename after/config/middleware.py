@@ -21,6 +21,22 @@ class ServedByMiddleware:
         return response
 
 
+class ServedByWebSocket:
+    """The same header on WebSocket handshakes (config/asgi.py): they pass through no Django middleware."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def send_named(message):
+            if message["type"] == "websocket.accept":
+                served_by = (b"x-served-by", settings.REPLICA_NAME.encode())
+                message = {**message, "headers": [*message.get("headers", []), served_by]}
+            await send(message)
+
+        return await self.app(scope, receive, send_named)
+
+
 # An outage of a shared service, as redis-py, django-redis and botocore report it.
 REDIS_OUTAGES = (redis.ConnectionError, redis.TimeoutError, ConnectionInterrupted)
 S3_OUTAGES = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)

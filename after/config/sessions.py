@@ -1,8 +1,8 @@
 """Django's cache-backed sessions, except that a store that does not answer is an error, not an empty session.
 
 Django's loader reads any cache error as "no session" (memcached rejects some keys): with Redis down
-that would be a silent logout. The error reaches config.middleware.OutageMiddleware instead, a 503.
-And one Redis client per process (config/caches.py), not one per request.
+that would be a silent logout. Here the error propagates: the request fails rather than carrying on
+with no login and an empty cart. And one Redis client per process (config/caches.py), not one per request.
 """
 
 from django.conf import settings

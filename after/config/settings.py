@@ -13,8 +13,20 @@ env = environ.Env()
 # The replica's own disk: what a container loses when it is replaced.
 INSTANCE_DIR = Path(env("INSTANCE_DIR", default=str(BASE_DIR / "var")))
 REPLICA_NAME = env("REPLICA_NAME", default=socket.gethostname())
-# Sessions, rate limits, token revocations and live updates: one Redis every replica shares.
+# The Redis every replica shares.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+
+def redis_cache(key_prefix: str = "") -> dict:
+    """A django-redis cache alias on REDIS_URL. One-second socket timeouts and no IGNORE_EXCEPTIONS:
+    with Redis down, whatever uses the alias gets a quick error, never a silent miss."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+    }
+
 
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-only")
 DEBUG = env.bool("DEBUG", default=False)
@@ -101,20 +113,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
-    # `django.core.cache.cache`: unused by the shop so far; whatever uses it fails fast if Redis is down.
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-    },
-    # Sessions get an alias of their own: short timeouts and no IGNORE_EXCEPTIONS, so a Redis
-    # outage is a quick error, not a silent logout.
-    "sessions": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "session",
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-    },
+    # `django.core.cache.cache`: unused by the shop so far, and shared by every replica when it is used.
+    "default": redis_cache(),
+    # Sessions get an alias of their own: a Redis outage is a quick error, not a silent logout.
+    "sessions": redis_cache("session"),
 }
 
 # Sessions: in Redis, where every replica finds them.
@@ -154,12 +156,7 @@ SIMPLE_JWT = {
     "ISSUER": env("JWT_ISSUER", default="shop"),
 }
 # Access tokens revoked at logout, until they would have expired anyway.
-CACHES["tokens"] = {
-    "BACKEND": "django_redis.cache.RedisCache",
-    "LOCATION": REDIS_URL,
-    "KEY_PREFIX": "token",
-    "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-}
+CACHES["tokens"] = redis_cache("token")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -212,9 +209,4 @@ LOGGING = {
 RATELIMIT_USE_CACHE = "ratelimit"
 # SET NX with a TTL, then an atomic INCR: exact across replicas, and every counter expires. No
 # IGNORE_EXCEPTIONS: a Redis outage is an error, never a limit that silently opens.
-CACHES["ratelimit"] = {
-    "BACKEND": "django_redis.cache.RedisCache",
-    "LOCATION": REDIS_URL,
-    "KEY_PREFIX": "ratelimit",
-    "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-}
+CACHES["ratelimit"] = redis_cache("ratelimit")

@@ -31,7 +31,7 @@ class S3Storage(s3.S3Storage):
     def connection(self):
         # django-storages keeps a boto3 resource per thread, and Django's ASGI handler runs each request
         # in a thread of its own: a new client, ~100 ms, for every page with a picture
-        # (jschneier/django-storages#1472). One per process, as the shared `bucket` already is.
+        # (jschneier/django-storages#1472). One per process, as config/caches.py keeps one Redis client.
         return super().connection
 
     def url(self, name, parameters=None, expire=None, http_method=None):

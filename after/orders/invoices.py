@@ -4,11 +4,11 @@ import io
 import uuid
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from config.files import file_replace
 from orders.models import Order
 
 
@@ -43,17 +43,6 @@ def invoice_render_pdf(*, order: Order) -> bytes:
 
 def invoice_generate(*, order: Order) -> Order:
     """Draw the invoice, store it under a fresh key, and keep it on the order; a previous one is removed after."""
-    storage = order.invoice.storage
-    old_name = order.invoice.name
-    new_name = storage.save(f"invoices/{uuid.uuid4().hex}.pdf", ContentFile(invoice_render_pdf(order=order)))
-    try:
-        with transaction.atomic():
-            order.invoice = new_name
-            order.save(update_fields=["invoice"])
-            if old_name:
-                transaction.on_commit(lambda: storage.delete(old_name))
-    except BaseException:
-        order.invoice = old_name
-        storage.delete(new_name)
-        raise
+    pdf = ContentFile(invoice_render_pdf(order=order))
+    file_replace(instance=order, field="invoice", name=f"invoices/{uuid.uuid4().hex}.pdf", content=pdf)
     return order

@@ -5,6 +5,14 @@ from django.urls import reverse
 from catalog.models import Product
 
 
+class OrderQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Every order for staff, a customer's own for a customer, none for anyone else."""
+        if user.is_staff:
+            return self
+        return self.filter(user_id=user.pk) if user.is_authenticated else self.none()
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PLACED = "placed", "Placed"
@@ -20,6 +28,8 @@ class Order(models.Model):
     invoice = models.FileField(upload_to="invoices/", blank=True)
     # Sent with the checkout form: the same key again is the same order, not a second one.
     checkout_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

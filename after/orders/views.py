@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 from cart.cart import cart_clear, cart_lines
 from cart.views import render_cart
 from orders.models import Order
-from orders.services import CheckoutError, order_place, order_set_status
+from orders.services import CheckoutError, OrderStatusError, order_place, order_set_status
 
 
 def parse_checkout_key(value: str | None) -> uuid.UUID | None:
@@ -47,10 +46,8 @@ def order_list(request):
 
 def _visible_order(request, pk) -> Order:
     """The order, for its owner and for staff; 404 for everyone else, so ids reveal nothing."""
-    order = get_object_or_404(Order.objects.select_related("user").prefetch_related("items__product"), pk=pk)
-    if order.user_id != request.user.pk and not request.user.is_staff:
-        raise Http404("No such order.")
-    return order
+    orders = Order.objects.visible_to(request.user).select_related("user").prefetch_related("items__product")
+    return get_object_or_404(orders, pk=pk)
 
 
 @login_required
@@ -70,7 +67,7 @@ def order_status(request, pk):
     order = _visible_order(request, pk)
     try:
         order_set_status(order=order, status=request.POST.get("status", ""))
-    except ValueError as error:
+    except OrderStatusError as error:
         context = {"order": order, "status_error": str(error)}
         return render(request, "orders/order_detail.html", context, status=400)
     messages.success(request, f"Order #{order.pk} is now {order.get_status_display().lower()}.")

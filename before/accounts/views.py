@@ -11,10 +11,6 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
 
 
-class LogoutView(auth_views.LogoutView):
-    pass
-
-
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -9,28 +9,11 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.core.files.storage import storages  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
-from config.routing import websocket_urlpatterns  # noqa: E402
-
-
-class ServedByWebSocket:
-    """X-Served-By on WebSocket handshakes too: they pass through no Django middleware (ServedByMiddleware)."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        async def send_named(message):
-            if message["type"] == "websocket.accept":
-                served_by = (b"x-served-by", settings.REPLICA_NAME.encode())
-                message = {**message, "headers": [*message.get("headers", []), served_by]}
-            await send(message)
-
-        return await self.app(scope, receive, send_named)
-
+from config.middleware import ServedByWebSocket  # noqa: E402
+from live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -65,9 +65,9 @@ class OrderStatusConsumer(LiveConsumer):
         return Order.objects.filter(pk=self.scope["url_route"]["kwargs"]["order_id"]).first()
 
     def refusal(self) -> int | None:
-        order, user = self.order(), self.scope["user"]
+        visible = Order.objects.visible_to(self.scope["user"]).filter(pk=self.scope["url_route"]["kwargs"]["order_id"])
         # The same answer whether the order exists or not, so order numbers are not worth probing.
-        return None if order and (user.is_staff or order.user_id == user.pk) else FORBIDDEN
+        return None if visible.exists() else FORBIDDEN
 
     def group_name(self) -> str:
         return order_group(self.scope["url_route"]["kwargs"]["order_id"])

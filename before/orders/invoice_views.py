@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -11,9 +11,7 @@ from orders.models import Order
 @require_http_methods(["GET", "HEAD", "POST"])
 def order_invoice(request, pk):
     """POST draws the invoice; GET hands it over, to the order's owner and to staff only."""
-    order = get_object_or_404(Order.objects.select_related("user"), pk=pk)
-    if order.user_id != request.user.pk and not request.user.is_staff:
-        raise Http404("No such order.")
+    order = get_object_or_404(Order.objects.visible_to(request.user).select_related("user"), pk=pk)
     if request.method == "POST":
         invoice_generate(order=order)
         return redirect(order)

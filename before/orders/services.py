@@ -11,6 +11,10 @@ class CheckoutError(ValueError):
     """The order cannot be placed; nothing was saved. The message is shown to the customer."""
 
 
+class OrderStatusError(ValueError):
+    """The status cannot be set; the order keeps its own. The message is shown to the staff member."""
+
+
 def order_place(*, user, lines: list[CartLine], checkout_key=None) -> Order:
     """Turn cart lines into an order, all or nothing, never selling stock that is not there.
 
@@ -50,7 +54,7 @@ def _order_create(*, user, lines: list[CartLine], checkout_key) -> Order:
 
 def order_set_status(*, order: Order, status: str) -> Order:
     if status not in Order.Status.values:
-        raise ValueError(f"Unknown status {status!r}.")
+        raise OrderStatusError(f"Unknown status {status!r}.")
     order.status = status
     order.save(update_fields=["status"])
     transaction.on_commit(lambda: order_status_broadcast(order_id=order.pk), robust=True)

@@ -1,7 +1,8 @@
 """The workshop's steps and excerpts, generated from the real trees so they cannot drift.
 
     python docs/steps/build.py write    # docs/steps/NN-*.patch and every excerpt in docs/*.md (make docs)
-    python docs/steps/build.py check    # fail if either is stale, or before/ + patches != after/ (make docs-check)
+    python docs/steps/build.py check    # fail if either is stale, before/ + patches != after/, or docs/state.md
+                                        # quotes a path, name or setting its tree lacks (make docs-check)
     python docs/steps/build.py step N   # before/ + patches 1..N in .results/steps/NN, the suite on it (make step N=3)
     python docs/steps/build.py steps    # every step on before-2, the table in docs/steps.md (make steps)
 
@@ -17,6 +18,8 @@ import ast
 import difflib
 import filecmp
 import fnmatch
+import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -34,6 +37,7 @@ STEPS_DIR = DOCS / "steps"
 SPEC = tomllib.loads((STEPS_DIR / "steps.toml").read_text())
 IGNORE = [line.strip() for line in (ROOT / ".diffignore").read_text().splitlines() if line.strip()]
 RESULTS = ROOT / ".results" / "steps"
+STATE_DOC = DOCS / "state.md"
 MARKER = re.compile(r'^<!-- (include|patch|failing): (\S+)((?: "[^"]*")*) -->\s*$')
 COLUMNS = ["before-1", "before-2", "before-2-sticky"]
 
@@ -115,7 +119,7 @@ def assign(blocks: list[Block]) -> None:
                 f"starting {first!r}"
             )
     for index, rule in enumerate(SPEC["rule"]):
-        if not used[index] and not rule.get("optional"):
+        if not used[index]:
             raise BuildError(f"docs/steps/steps.toml: rule {rule} claims no change; remove or fix it")
 
 
@@ -322,6 +326,183 @@ def docs(built: dict[str, str]) -> dict[Path, str]:
     return {path: render_doc(path.read_text(), built, path.name) for path in sorted(DOCS.glob("*.md"))}
 
 
+# -- docs/state.md: every name it quotes is where it says ----------------------------------------
+
+CODE_SPAN = re.compile(r"`([^`]+)`")
+IDENTIFIER = r"[A-Za-z_]\w*"
+SETTING = r"[A-Z][A-Z0-9_]*"
+
+
+def normalized(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", requirement).lower()
+
+
+class TreeFacts:
+    """What a tree defines, read from its files without running them."""
+
+    def __init__(self, tree: Path):
+        self.tree = tree
+        self.python = "\n".join(path.read_text() for path in tree_files(tree).values() if path.suffix == ".py")
+        self.requirements = {
+            normalized(re.split(r"[=<>\[ ;]", line, maxsplit=1)[0])
+            for line in (tree / "requirements.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        }
+        # SETTING -> its value, (SETTING, key) -> the value of SETTING["key"], and the variables env() reads.
+        self.settings, self.items, self.environment, self.functions = {}, {}, set(), {}
+        module = ast.parse((tree / "config" / "settings.py").read_text())
+        for node in module.body:
+            if isinstance(node, ast.FunctionDef):  # a helper such as redis_cache()
+                self.functions[node.name] = node
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.settings[target.id] = node.value
+                        if isinstance(node.value, ast.Dict):
+                            for key, value in zip(node.value.keys, node.value.values, strict=True):
+                                if isinstance(key, ast.Constant):
+                                    self.items[target.id, key.value] = value
+                    elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                        self.items[target.value.id, ast.literal_eval(target.slice)] = node.value
+        for node in ast.walk(module):
+            # env("NAME", ...), env.bool("NAME", ...), env.db("NAME", ...)
+            if (
+                isinstance(node, ast.Call)
+                and ast.unparse(node.func).split(".")[0] == "env"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                self.environment.add(node.args[0].value)
+
+    def module(self, dotted: str) -> tuple[Path, list[str]] | str:
+        """The file of the longest module prefix of a dotted name, and the names after it."""
+        parts = dotted.split(".")
+        if (self.tree / parts[0]).is_dir() or (self.tree / f"{parts[0]}.py").is_file():
+            base = self.tree
+        else:
+            spec = importlib.util.find_spec(parts[0])
+            if spec is None or spec.origin is None:
+                return f"names no module of {self.tree.name}/ and no installed package"
+            distributions = importlib.metadata.packages_distributions().get(parts[0], [parts[0]])
+            if not {normalized(d) for d in distributions} & self.requirements:
+                return f"comes from {distributions[0]}, which {self.tree.name}/requirements.txt does not install"
+            base = Path(spec.origin).parent.parent if spec.submodule_search_locations else Path(spec.origin).parent
+        found = None
+        for i in range(1, len(parts) + 1):
+            stem = base.joinpath(*parts[:i])
+            for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
+                if candidate.is_file():
+                    found = (candidate, parts[i:])
+        return found or f"is no module file under {base}"
+
+    def verify_dotted(self, dotted: str) -> str | None:
+        found = self.module(dotted)
+        if isinstance(found, str):
+            return found
+        path, names = found
+        scope = ast.parse(path.read_text()).body
+        for name in names:
+            defined = {}
+            for node in scope:
+                if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                    defined[node.name] = node.body
+                elif isinstance(node, ast.Assign | ast.AnnAssign):
+                    for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                        if isinstance(target, ast.Name):
+                            defined[target.id] = []
+                elif isinstance(node, ast.Import | ast.ImportFrom):
+                    defined.update({(alias.asname or alias.name).split(".")[0]: [] for alias in node.names})
+            if name not in defined:
+                module = ".".join(dotted.split(".")[: -len(names)])
+                return f"is not defined: module {module} ({path.name}) has no {name!r}"
+            scope = defined[name]
+        return None
+
+    def verify(self, token: str) -> str | None:
+        """None when the quoted text is true of this tree, else what is wrong with it."""
+        if found := re.fullmatch(rf"({SETTING}) = (.+)", token):
+            if found[1] not in self.settings:
+                return "is no setting"
+            actual, quoted = self.settings[found[1]], ast.parse(found[2], mode="eval").body
+            if ast.dump(actual) != ast.dump(quoted):
+                return f"is {ast.unparse(actual)} in config/settings.py"
+            return None
+        if found := re.fullmatch(rf"({SETTING})\[\"([^\"]+)\"\]", token):
+            return None if (found[1], found[2]) in self.items else f"has no key {found[2]!r}"
+        if found := re.fullmatch(rf"({SETTING})(\*?)", token):
+            names = set(self.settings) | self.environment
+            if found[2]:
+                return None if any(n.startswith(found[1]) for n in names) else "matches no setting or variable"
+            return None if found[1] in names else "is neither a setting nor an environment variable it reads"
+        if found := re.fullmatch(r"make ([\w-]+)", token):
+            return None if re.search(rf"^{found[1]}:", (ROOT / "Makefile").read_text(), re.M) else "is no target"
+        if found := re.fullmatch(r"manage\.py (\w+)", token):
+            commands = list(self.tree.glob(f"*/management/commands/{found[1]}.py"))
+            return None if commands else "is no management command of this tree"
+        if re.fullmatch(r"/[\w/.<>:-]*", token):
+            routes = "\n".join(p.read_text() for p in self.tree.glob("*/urls.py"))
+            return None if f'"{token.strip("/")}' in routes else "is no route"
+        file_like = "/" in token or re.search(r"\.(py|txt|toml|ya?ml|md|html|ini|js|css)$", token)
+        if re.fullmatch(r"[\w.-]+(/[\w.-]+)*/?", token) and file_like:
+            exists = (self.tree / token).exists() or (ROOT / token).exists()
+            return None if exists and not ignored(Path(token)) else "does not exist"
+        if re.fullmatch(rf"{IDENTIFIER}(\.{IDENTIFIER})+", token):
+            return self.verify_dotted(token)
+        if re.fullmatch(IDENTIFIER, token):
+            return None if re.search(rf"\b{token}\b", self.python) else "occurs in none of its Python files"
+        return "cannot be checked: quote a path, a dotted name, a setting, `SETTING = value` or a command"
+
+    def verify_value(self, setting: str, value: str) -> str | None:
+        """`SETTING` = `value` or `SETTING["key"]` = `value`: the value is a string in that setting (or ends one)."""
+        found = re.fullmatch(rf"({SETTING})(?:\[\"([^\"]+)\"\])?", setting)
+        if found is None:
+            return "is not a setting, so it has no value to check"
+        node = self.settings.get(found[1]) if found[2] is None else self.items.get((found[1], found[2]))
+        nodes = list(ast.walk(node)) if node else []
+        for call in [n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]:
+            if call.func.id in self.functions:  # what the helper returns is part of the value
+                nodes += ast.walk(self.functions[call.func.id])
+        strings = [n.value for n in nodes if isinstance(n, ast.Constant)]
+        if any(s == value or str(s).endswith(f".{value}") for s in strings):
+            return None
+        return f"is not {value!r} in config/settings.py"
+
+
+def state_problems() -> list[str]:
+    """docs/state.md is typed by hand: each quoted path, dotted name and setting must hold in the tree
+    its column names (the prose below the table, in both), `SETTING` = `value` must be that setting's
+    value, and every file make diff changes must be named."""
+    facts = {tree: TreeFacts(ROOT / tree) for tree in ("before", "after")}
+    text = STATE_DOC.read_text()
+    before, after = tree_files(ROOT / "before"), tree_files(ROOT / "after")
+    changed = [
+        name for name in sorted(set(before) | set(after)) if read_lines(before.get(name)) != read_lines(after.get(name))
+    ]
+    quoted = set(CODE_SPAN.findall(text))
+    problems = [f"docs/state.md names no `{name}`, which make diff changes" for name in changed if name not in quoted]
+    columns = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("|"):
+            columns = None
+            cells = [(line, ("before", "after"))]
+        else:
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if columns is None:  # the header names the tree of each column
+                columns = [tuple(t for t in ("before", "after") if f"{t}/" in c) or ("before", "after") for c in cells]
+                continue
+            cells = list(zip(cells, columns, strict=True))
+        for cell, trees in cells:
+            for token in CODE_SPAN.findall(cell):
+                for tree in trees:
+                    if (wrong := facts[tree].verify(token)) is not None:
+                        problems.append(f"docs/state.md:{number}: `{token}` {wrong} ({tree}/)")
+            for setting, value in re.findall(r"`([^`]+)` = `([^`]+)`", cell):
+                for tree in trees:
+                    if (wrong := facts[tree].verify_value(setting, value)) is not None:
+                        problems.append(f"docs/state.md:{number}: `{setting}` {wrong} ({tree}/)")
+    return problems
+
+
 # -- commands -------------------------------------------------------------------------------------
 
 
@@ -351,6 +532,7 @@ def check() -> None:
     for path, text in docs(built).items():
         if path.read_text() != text:
             problems.append(f"docs/{path.name}: an excerpt no longer matches the file it includes")
+    problems += state_problems()
     if not problems:
         with tempfile.TemporaryDirectory() as scratch:
             tree = materialize(len(SPEC["step"]), Path(scratch) / "tree")
@@ -358,7 +540,7 @@ def check() -> None:
             problems += [f"before/ + every step differs from after/ in {name}" for name in differ]
     if problems:
         raise BuildError("\n".join(problems) + "\nrun `make docs` and review the result")
-    print(f"docs: {len(built)} steps, before/ + steps == after/, every excerpt matches its file")
+    print(f"docs: {len(built)} steps, before/ + steps == after/, every excerpt matches its file, state.md holds")
 
 
 def run_step(n: int, topology: str) -> dict:

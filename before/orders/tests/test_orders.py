@@ -1,10 +1,11 @@
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from cart.cart import CartLine
 from catalog.models import Product
 from orders.models import Order
-from orders.services import CheckoutError, order_place
+from orders.services import CheckoutError, OrderStatusError, order_place, order_set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +203,25 @@ def test_the_same_key_from_another_customer_is_their_own_order(client, ann, mug,
     bob_order = Order.objects.get(user__username="bob")
     assert response["Location"] == bob_order.get_absolute_url()
     assert Order.objects.count() == 2
+
+
+def test_order_set_status_refuses_an_unknown_status_with_its_own_error(ann, mug):
+    """An unknown status is an OrderStatusError the view can show, and nothing is saved."""
+    order = order_place(user=ann, lines=[CartLine(product=mug, quantity=1)])
+
+    with pytest.raises(OrderStatusError, match="Unknown status 'lost-at-sea'"):
+        order_set_status(order=order, status="lost-at-sea")
+
+    order.refresh_from_db()
+    assert order.status == "placed"
+
+
+def test_visible_to_gives_staff_every_order_a_customer_their_own_and_a_visitor_none(ann, django_user_model, mug):
+    """One rule for who may see an order: the pages, the invoice and the live socket all ask it."""
+    mine = order_place(user=ann, lines=[CartLine(product=mug, quantity=1)])
+    theirs = order_place(user=django_user_model.objects.create_user("bob"), lines=[CartLine(product=mug, quantity=1)])
+    staff = django_user_model.objects.create_user("sam", is_staff=True)
+
+    assert list(Order.objects.visible_to(ann)) == [mine]
+    assert set(Order.objects.visible_to(staff)) == {mine, theirs}
+    assert not Order.objects.visible_to(AnonymousUser()).exists()
