@@ -67,9 +67,9 @@ test: lint docs-check compose-check kubernetes-check unit checks suite suite-pos
 	@if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then $(MAKE) compose-test; \
 	else echo "docker compose does not work here: compose-test skipped"; fi
 
-compose-check: venv  ## the compose files against the Compose Specification, the Dockerfiles through hadolint
+compose-check: venv  ## the compose files against the Compose Specification, the Dockerfile through hadolint
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec compose/compose.yaml compose/compose.test.yaml
-	$(VENV)/bin/hadolint before/Dockerfile after/Dockerfile
+	$(VENV)/bin/hadolint compose/Dockerfile
 
 kubernetes-check: venv  ## every compose/kubernetes overlay rendered and validated for Kubernetes 1.36 and 1.37, then their properties
 	compose/kubernetes/check.sh
