@@ -12,9 +12,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.core.files.storage import storages  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
+from config.keys import refuse_published_keys  # noqa: E402
 from config.middleware import ServedByWebSocket  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 
+refuse_published_keys()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.cache import has_vary_header, patch_cache_control
 
 
 class ServedByMiddleware:
@@ -10,6 +11,31 @@ class ServedByMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response["X-Served-By"] = settings.REPLICA_NAME
+        return response
+
+
+def content_security_policy() -> str:
+    """Everything from this site only, but pictures, which may come from where the files are stored."""
+    files = settings.STORAGES["default"].get("OPTIONS", {}).get("public_endpoint_url") or ""
+    return (
+        f"default-src 'self'; img-src 'self' {files}".rstrip()
+        + "; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+class SecurityHeadersMiddleware:
+    """A Content-Security-Policy on every response, and `Cache-Control: private` on every response that
+    depends on who asks (Vary: Cookie), so no shared cache between the browser and the shop keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = content_security_policy()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", self.policy)
+        if has_vary_header(response, "Cookie") and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True)
         return response
 
 

@@ -37,3 +37,11 @@ def test_readyz_answers_503_naming_the_dependency_that_is_down(client, monkeypat
     assert [state for name, state in response.json().items() if name != "database"] == ["ok"] * (
         len(health.DEPENDENCIES) - 1
     )
+
+
+def test_every_page_has_a_content_security_policy_and_personal_ones_are_private(client):
+    page = client.get("/accounts/login/")
+
+    assert "default-src 'self'" in page["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+    assert "private" in page["Cache-Control"]
