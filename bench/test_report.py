@@ -18,6 +18,11 @@ PAGE = ROOT / "docs" / "benchmarks.md"
 RESULTS = json.loads((Path(__file__).parent / "test_report.json").read_text())
 
 
+def emptied(page: str) -> str:
+    """The page with every block's body taken out: the markers and the prose."""
+    return BLOCK.sub(lambda block: block[1] + block[4], page)
+
+
 def test_every_block_the_report_renders_is_on_the_page_once_and_the_page_has_no_other():
     on_page = [match["name"] for match in BLOCK.finditer(PAGE.read_text())]
     rendered = report.blocks(RESULTS)
@@ -35,7 +40,7 @@ def test_a_run_changes_only_what_is_between_the_markers():
     filled = page
     for name, body in report.blocks(RESULTS).items():
         filled = replace_block(filled, name, body)
-    assert BLOCK.sub(r"\1\3", filled) == BLOCK.sub(r"\1\3", page)
+    assert emptied(filled) == emptied(page)
     assert "reached all 20 clients" in filled
 
 
