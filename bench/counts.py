@@ -1,6 +1,6 @@
 """How many SQL queries and Redis commands one request of each benchmarked path makes, in-process.
 
-bench/run.py runs this inside a tree (cwd before/ or after/) with a running topology's environment,
+bench/load.py runs this inside a tree (cwd before/ or after/) with a running topology's environment,
 and reads the JSON it prints. Each request is sent twice and the second one counted, so connections
 and caches opened once per process are not charged to the request. Then it reports what Python's
 garbage collector tracks, and how long one full collection takes: the pause behind p99 figures.

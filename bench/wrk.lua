@@ -1,5 +1,5 @@
 -- One request, repeated by wrk: headers come from -H, the method and form body from the environment.
--- done() prints one JSON line that bench/run.py reads.
+-- done() prints one JSON line that bench/load.py reads.
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY") or ""
 if body ~= "" then
