@@ -124,6 +124,7 @@ docs: venv  ## regenerate docs/steps/*.patch from the trees and refresh every ex
 
 docs-check: venv  ## the patches, before/ + patches == after/, and every excerpt in docs/ match the real files
 	$(PY) docs/steps/build.py check
+	$(PYTEST) -q bench/test_report.py
 
 step: bootstrap  ## before/ + the steps 1..N in .results/steps/NN, the suite on before-2 against it (N=3)
 	$(PY) docs/steps/build.py step $(N)

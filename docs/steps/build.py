@@ -31,6 +31,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from harness.pages import write_block  # noqa: E402 - the repository's one mechanism for generated blocks
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 STEPS_DIR = DOCS / "steps"
@@ -592,15 +595,10 @@ def steps_table(topology: str, *, measure: bool) -> None:
     )
     names = ", ".join(f"{s['number']} {s['title'].lower()}" for s in SPEC["step"])
     table = (
-        f"<!-- measured: make steps, on {topology} -->\n"
-        f"Columns: 0 is before/, then each step applied ({names}).\n"
-        f"Rows: every test that fails at some step. Left out: {left_out}.\n\n"
-        + "\n".join(rows)
-        + "\n<!-- /measured -->"
+        f"Measured on {topology}. Columns: 0 is before/, then each step applied ({names}).\n"
+        f"Rows: every test that fails at some step. Left out: {left_out}.\n\n" + "\n".join(rows)
     )
-    text = (DOCS / "steps.md").read_text()
-    text = re.sub(r"<!-- measured:.*?<!-- /measured -->", lambda _: table, text, flags=re.S)
-    (DOCS / "steps.md").write_text(text)
+    write_block(DOCS / "steps.md", "steps", table)
     print("written to docs/steps.md")
 
 
