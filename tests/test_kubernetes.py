@@ -107,7 +107,7 @@ def allowed_hosts(overlay: str) -> set[str]:
 
 
 def dockerfile_value(tree: str, pattern: str) -> str:
-    return re.search(pattern, (ROOT / tree / "Dockerfile").read_text(), re.MULTILINE).group(1)
+    return re.search(pattern, (ROOT / "compose" / "Dockerfile").read_text(), re.MULTILINE).group(1)
 
 
 def variables_settings_reads(tree: str) -> set[str]:
@@ -133,7 +133,7 @@ APP_FACTS = """
 import json, os
 from django.urls import resolve
 from config.health import DEPENDENCIES
-from config.routing import websocket_urlpatterns
+from live.routing import websocket_urlpatterns
 views = {}
 for path in json.loads(os.environ["PROBE_PATHS"]):
     func = resolve(path).func
