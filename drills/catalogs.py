@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
 import re
 import time
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import jwt
 import requests
+from PIL import Image, ImageCms
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from drills.report import Report, statuses
@@ -224,6 +226,17 @@ def uploads(topology, report: Report) -> None:
     kept = "kept!" if b"polyglot" in stored else "gone"
     row.note = f"{status}; the stored copy is re-encoded ({len(stored)} bytes, payload {kept})"
 
+    row = report.row("uploads", "metadata: a JPEG and a GIF comment carrying <script>, a PNG ICC profile", hard=True)
+    kept = []
+    for fmt, extra in pictures_with_metadata().items():
+        status = staff.upload_picture(product_id, extra, filename=f"meta.{fmt.lower()}").status_code
+        url = staff.picture_url(slug)
+        stored = Image.open(io.BytesIO(staff.fetch(url).content)) if status == 302 and url else None
+        left = sorted({"comment", "icc_profile", "exif"} & set(stored.info)) if stored else ["not stored"]
+        row.count(status == 302 and not left, status)
+        kept.append(f"{fmt} {status}, metadata kept: {', '.join(left) or 'none'}")
+    row.note = "; ".join(kept)
+
     row = report.row("uploads", "hostile filenames: traversal, 300 characters, Unicode, NUL", hard=True)
     names = ["../../../etc/passwd.png", "x" * 300 + ".png", "фото 写真 📷.png", "..\\..\\boot.ini.png", "a\0b.png"]
     notes = []
@@ -278,6 +291,21 @@ def uploads(topology, report: Report) -> None:
     for status in got:
         row.count(status == 404, status)
     row.note = f"{got} (owner gets {owner.get(f'/orders/{order_id}/invoice/').status_code})"
+
+
+def pictures_with_metadata() -> dict[str, bytes]:
+    script = b"<script>alert('metadata')</script>"
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    pictures = {}
+    for fmt, extra in {
+        "JPEG": {"comment": script},
+        "GIF": {"comment": script},
+        "PNG": {"icc_profile": profile},
+    }.items():
+        out = io.BytesIO()
+        Image.new("RGB", (16, 16), "purple").save(out, format=fmt, **extra)
+        pictures[fmt] = out.getvalue()
+    return pictures
 
 
 # -- rate limits ---------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 # Far above any product photo, far below what a decompression bomb asks Pillow to allocate.
 MAX_IMAGE_PIXELS = 40_000_000
 FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
+# What Pillow keeps in `info` that is part of the picture rather than about it.
+KEPT_INFO = ("transparency",)
 
 
 class ImageRejected(ValueError):
@@ -52,6 +54,8 @@ def image_validate(*, upload) -> ContentFile:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 fmt = image.format
+                # Pixels only: a comment can carry a script, EXIF a location, an ICC profile a fingerprint.
+                image.info = {key: image.info[key] for key in KEPT_INFO if key in image.info}
                 encoded = io.BytesIO()
                 image.save(encoded, format=fmt, quality=90)
     except ImageRejected:

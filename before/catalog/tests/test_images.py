@@ -5,10 +5,10 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageCms
 
 from catalog import images
-from catalog.images import MAX_IMAGE_BYTES, ImageRejected, ImageTooLarge, product_set_image
+from catalog.images import MAX_IMAGE_BYTES, ImageRejected, ImageTooLarge, image_validate, product_set_image
 from catalog.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +183,21 @@ def test_a_malformed_multipart_body_gets_400_not_500(staff_client, product):
     )
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("fmt", "extra"),
+    [
+        ("JPEG", {"comment": b"<script>alert(1)</script>"}),
+        ("GIF", {"comment": b"<script>alert(1)</script>"}),
+        ("PNG", {"icc_profile": ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()}),
+    ],
+)
+def test_the_stored_copy_keeps_no_metadata(fmt, extra):
+    original = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(original, format=fmt, **extra)
+    upload = SimpleUploadedFile("photo", original.getvalue())
+
+    stored = Image.open(io.BytesIO(image_validate(upload=upload).read()))
+
+    assert not set(extra) & set(stored.info), stored.info
