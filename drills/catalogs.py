@@ -538,6 +538,41 @@ def web(topology, report: Report) -> None:
     row.count(refused[1] in (4403, 403))
     row.note = f"foreign origin: {refused[0]}, no login: {refused[1]}"
 
+    row = report.row("web", "WebSocket: another port or scheme of this host, a frame sent, a page path", hard=True)
+    scheme, _, rest = base.partition("://")
+    origins = {"another port": f"{scheme}://{rest.rsplit(':', 1)[0]}:1", "https": base.replace("http://", "https://")}
+    got = {}
+    for name, origin in origins.items():
+        try:
+            LiveSocket(base, f"/ws/products/{product_id}/", origin=origin).open().close()
+            got[name] = "accepted!"
+        except InvalidStatus as exc:
+            got[name] = exc.response.status_code
+    with LiveSocket(base, f"/ws/products/{product_id}/") as socket:
+        socket.next()
+        socket.connection.send("{not json")
+        got["frame sent"] = socket.close_code(deadline=5)
+    try:
+        LiveSocket(base, "/products/").open().close()
+        got["page path"] = "accepted!"
+    except InvalidStatus as exc:
+        got["page path"] = exc.response.status_code
+    wanted = {"another port": 403, "https": 403, "frame sent": 4400, "page path": 403}
+    for name, code in got.items():
+        row.count(code == wanted[name])
+    row.note = ", ".join(f"{name}: {code}" for name, code in got.items())
+
+    row = report.row("web", "order socket on B while its owner logs out on A", hard=True)
+    watcher = Visitor(topology.replica(0))
+    watcher.sign_up()
+    watched = watcher.place_order(product_id)
+    with LiveSocket(topology.replica(1), f"/ws/orders/{watched}/", visitor=watcher) as socket:
+        socket.next()
+        logout = watcher.post("/accounts/logout/").status_code
+        code = socket.close_code(deadline=5)
+    row.count(logout == 302 and code == 4401, logout)
+    row.note = f"logout {logout}; the socket on B closed with {code} (target 4401)"
+
     row = report.row("web", "session fixation: a planted session cookie, then login", hard=True)
     attacker = Visitor(base)
     attacker.add_to_cart(product_id, 1)

@@ -17,6 +17,7 @@ import zlib
 import requests
 from PIL import Image
 from requests.adapters import HTTPAdapter
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 PASSWORD = "correct-horse-battery-staple"
@@ -329,15 +330,28 @@ class LiveSocket:
         return json.loads(self.connection.recv(timeout=timeout))
 
     def until(self, wanted, *, deadline: float = TIMEOUT) -> list[dict]:
-        """Every message received until one is `wanted`, or the deadline passes (recv waits; nothing sleeps)."""
+        """Every message received until one is `wanted`, the deadline passes or the server closes the
+        socket (recv waits; nothing sleeps)."""
         seen: list[dict] = []
         end = time.monotonic() + deadline
         while not (seen and wanted(seen[-1])):
             try:
                 seen.append(self.next(timeout=max(end - time.monotonic(), 0.01)))
-            except TimeoutError:
+            except (TimeoutError, ConnectionClosed):
                 break
         return seen
+
+    def close_code(self, *, deadline: float = TIMEOUT) -> int | None:
+        """Read until the server closes the socket: its close code, or None while it stays open past the deadline."""
+        end = time.monotonic() + deadline
+        try:
+            while time.monotonic() < end:
+                self.next(timeout=max(end - time.monotonic(), 0.01))
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+        except TimeoutError:
+            pass
+        return None
 
     def close(self) -> None:
         """Close the socket; reading it afterwards raises ConnectionClosed, as after the server closed it."""

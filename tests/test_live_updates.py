@@ -114,3 +114,49 @@ def test_when_a_page_opens_a_live_socket_then_the_handshake_names_the_replica_th
     replicas = [topology.replica(0).name, topology.replica(1).name]
     assert named[:2] == replicas
     assert named[2] in replicas
+
+
+@pytest.mark.parametrize("origin", ["another port", "another scheme"])
+def test_when_a_page_on_another_port_or_scheme_of_this_host_opens_a_socket_then_it_is_refused(topology, origin):
+    """Same host is not same site: a page served on another port or over another scheme is refused too."""
+    own = topology.url
+    scheme, _, rest = own.partition("://")
+    host = rest.rsplit(":", 1)[0]
+    foreign = f"{scheme}://{host}:1" if origin == "another port" else own.replace("http://", "https://")
+
+    with pytest.raises(InvalidStatus) as refused:
+        LiveSocket(topology, "/ws/products/1/", origin=foreign).open()
+
+    assert refused.value.response.status_code == 403
+
+
+def test_when_you_log_out_on_one_replica_then_your_order_page_on_the_other_stops_hearing(topology):
+    """Your order page is open on replica B; you log out on replica A: B closes the socket (4401) at
+    once, and the order's next change reaches no one who is signed out."""
+    staff = Visitor(topology.replica(0)).log_in_as_staff()
+    product_id, _ = staff.create_product(stock=5)
+    customer = Visitor(topology.replica(0))
+    customer.sign_up()
+    order_id = customer.place_order(product_id)
+
+    with LiveSocket(topology.replica(1), f"/ws/orders/{order_id}/", visitor=customer) as socket:
+        assert socket.until(lambda message: message["type"] == "status"), "replica B did not let you watch"
+        assert customer.post("/accounts/logout/").status_code == 302
+        code = socket.close_code(deadline=5)
+
+    assert code == 4401
+
+
+def test_a_socket_that_sends_garbage_or_knocks_on_a_page_path_is_turned_away(topology):
+    """Pages only listen: a frame from the client closes its socket with 4400; a WebSocket handshake on
+    a page's path is refused with a 403. Neither is a server error."""
+    product_id = next(iter(Visitor(topology).products().values()))
+    with LiveSocket(topology, f"/ws/products/{product_id}/") as socket:
+        socket.next()
+        socket.connection.send("not json {")
+        code = socket.close_code(deadline=5)
+    with pytest.raises(InvalidStatus) as refused:
+        LiveSocket(topology, "/products/").open()
+
+    assert code == 4400
+    assert refused.value.response.status_code == 403

@@ -8,21 +8,19 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.files.storage import storages  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
 from config.keys import refuse_published_keys  # noqa: E402
 from config.middleware import ServedByWebSocket  # noqa: E402
+from live.origins import SameOriginValidator  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 
 refuse_published_keys()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": ServedByWebSocket(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-        ),
+        "websocket": ServedByWebSocket(SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }
 )
 

@@ -15,6 +15,11 @@ def order_group(order_id: int) -> str:
     return f"order-{order_id}"
 
 
+def user_group(user_id: int) -> str:
+    """Every socket a signed-in user has open, on any replica the channel layer reaches."""
+    return f"user-{user_id}"
+
+
 def stock_message(product: Product) -> dict:
     return {"type": "stock", "product": product.pk, "stock": product.stock}
 
@@ -36,3 +41,8 @@ def order_status_broadcast(*, order_id: int) -> None:
         async_to_sync(get_channel_layer().group_send)(
             order_group(order.pk), {"type": "live.update", "message": status_message(order)}
         )
+
+
+def user_sockets_close(*, user_id: int) -> None:
+    """At logout: the user's open sockets hear nothing more, wherever they are connected."""
+    async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "session.ended"})

@@ -27,7 +27,8 @@ def cookie_of(client, user) -> bytes:
 
 
 def open_socket(path: str, *, cookie: bytes = b"", origin: bytes = b"http://localhost") -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, path, headers=[(b"origin", origin), (b"cookie", cookie)])
+    headers = [(b"host", b"localhost"), (b"origin", origin), (b"cookie", cookie)]
+    return WebsocketCommunicator(application, path, headers=headers)
 
 
 def test_product_socket_sends_the_current_stock_then_every_committed_change(mug):
@@ -104,3 +105,43 @@ def test_socket_opened_from_another_site_is_refused(mug):
         return (await socket.connect())[0]
 
     assert async_to_sync(scenario)() is False
+
+
+@pytest.mark.parametrize("origin", [b"http://localhost:8443", b"https://localhost", b"null", b""])
+def test_socket_opened_from_another_port_or_scheme_of_this_host_is_refused(mug, origin):
+    async def scenario():
+        socket = open_socket(f"/ws/products/{mug.pk}/", origin=origin)
+        return (await socket.connect())[0]
+
+    assert async_to_sync(scenario)() is False
+
+
+def test_a_frame_from_the_page_closes_its_socket_with_4400(mug):
+    async def scenario():
+        socket = open_socket(f"/ws/products/{mug.pk}/")
+        assert (await socket.connect())[0]
+        await socket.receive_json_from(timeout=5)
+        await socket.send_to(text_data="not json {")
+        return await socket.receive_output(timeout=5)
+
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4400}
+
+
+def test_a_socket_on_a_page_path_is_refused():
+    async def scenario():
+        return (await open_socket("/products/mug/").connect())[0]
+
+    assert async_to_sync(scenario)() is False
+
+
+def test_logging_out_closes_the_users_order_sockets(client, order):
+    cookie = cookie_of(client, order.user)
+
+    async def scenario():
+        socket = open_socket(f"/ws/orders/{order.pk}/", cookie=cookie)
+        assert (await socket.connect())[0]
+        await socket.receive_json_from(timeout=5)
+        await database_sync_to_async(client.post)("/accounts/logout/")
+        return await socket.receive_output(timeout=5)
+
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4401}
