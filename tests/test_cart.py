@@ -3,7 +3,9 @@
 import re
 import threading
 
-from harness import Visitor
+import requests
+
+from harness import ApiClient, Visitor
 
 
 def test_when_added_to_the_cart_on_one_replica_then_the_other_shows_it(topology):
@@ -89,3 +91,48 @@ def test_when_two_visitors_race_for_the_last_item_then_exactly_one_gets_it(topol
     assert sorted(statuses) == [302, 400]
     assert sum(len(buyer.order_ids()) for buyer in buyers) == 1
     assert staff.stock_of(slug) == 0
+
+
+def test_when_one_cart_is_checked_out_six_times_at_once_over_the_api_then_one_order_is_placed(topology):
+    """An API client that keeps its cookie sends six checkouts of its one-item cart at the same moment,
+    through the load balancer: the cart's own key makes them one order, and five answers name it."""
+    staff = Visitor(topology.replica(0)).log_in_as_staff()
+    product_id, _ = staff.create_product(stock=10)
+    shopper = Visitor(topology)
+    api = ApiClient(topology, shopper.http).log_in(shopper.sign_up())
+    assert api.add_to_cart(product_id, 1).status_code == 200
+    start = threading.Barrier(6)
+    answers = [None] * 6
+
+    def check_out(index):
+        client = ApiClient(topology, requests.Session(), api.tokens)
+        client.http.cookies.update(shopper.http.cookies)  # the same session, so the same cart
+        start.wait(timeout=10)
+        answers[index] = client.check_out()
+
+    threads = [threading.Thread(target=check_out, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    orders = api.orders().json()
+    assert len(orders) == 1, orders
+    assert {answer.json()["id"] for answer in answers if answer.status_code == 201} == {orders[0]["id"]}
+
+
+def test_when_an_old_checkout_form_is_sent_again_with_a_new_cart_then_the_new_cart_stays(visitor):
+    """You placed an order, filled a new cart, then your browser resent the old checkout form: the shop
+    shows the order you placed, and your new cart is neither checked out nor emptied."""
+    visitor.sign_up()
+    mug, towel = list(visitor.products().values())[:2]
+    visitor.add_to_cart(mug, 1)
+    old_key = visitor.checkout_key()
+    first = visitor.check_out(old_key)
+    visitor.add_to_cart(towel, 1)
+
+    again = visitor.check_out(old_key)
+
+    assert again.status_code == 302 and again.headers.get("Location") == first.headers.get("Location")
+    assert visitor.cart() == {towel: 1}
+    assert len(visitor.order_ids()) == 1

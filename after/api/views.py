@@ -4,6 +4,7 @@ The API's cart is the session cart the web pages use: a client that keeps cookie
 requests, a client that keeps none starts with an empty cart every time.
 """
 
+import uuid
 from decimal import Decimal
 
 from django.contrib.auth import authenticate
@@ -23,9 +24,12 @@ from api.serializers import (
     UserSerializer,
 )
 from api.tokens import TokenError, token_obtain, token_refresh, token_revoke
-from cart.cart import CartError, cart_add, cart_clear, cart_lines
+from cart.cart import CartError, cart_add, cart_clear, cart_key, cart_lines
 from catalog.models import Product
 from orders.services import CheckoutError, order_place
+
+# Idempotency-Key values are the client's own strings; each maps to one checkout key of the order's.
+IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d3c64-8d0e-4a59-9a43-1c1b6ad0b0a1")
 
 
 class TokenView(APIView):
@@ -115,10 +119,18 @@ class OrderListView(APIView):
         return Response(OrderSerializer(orders, many=True).data)
 
     def post(self, request):
-        """Check out the session cart."""
+        """Check out the session cart. An `Idempotency-Key` header (any string up to 255 characters) makes
+        a resent checkout answer with the order it placed; without one, the cart's own key does."""
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 0 < len(key) <= 255:
+            return Response({"detail": "Idempotency-Key must be 1 to 255 characters."}, status=400)
+        checkout_key = uuid.uuid5(IDEMPOTENCY_NAMESPACE, key) if key else cart_key(request=request)
+        # A key that placed an order before, sent with whatever cart the client has now: that order, cart kept.
+        replayed = bool(key) and request.user.orders.filter(checkout_key=checkout_key).exists()
         try:
-            order = order_place(user=request.user, lines=cart_lines(request=request))
+            order = order_place(user=request.user, lines=cart_lines(request=request), checkout_key=checkout_key)
         except CheckoutError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        cart_clear(request=request)
+        if not replayed:
+            cart_clear(request=request)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)

@@ -1,11 +1,14 @@
 """The shopping cart, kept in the session: {product id: quantity}."""
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from catalog.models import Product
 
 SESSION_KEY = "cart"
+# The cart's own checkout key, made with its first item: every checkout of one cart is one order.
+KEY_SESSION_KEY = "cart-key"
 
 
 class CartError(ValueError):
@@ -39,6 +42,14 @@ def _contents(request) -> dict[str, int]:
 
 def _store(request, contents: dict[str, int]) -> None:
     request.session[SESSION_KEY] = contents
+    request.session.setdefault(KEY_SESSION_KEY, str(uuid.uuid4()))
+
+
+def cart_key(*, request) -> uuid.UUID | None:
+    """The key that makes a checkout of this cart, sent twice, from two tabs or by a client that
+    retries, place one order; None for a cart nothing was ever added to."""
+    key = request.session.get(KEY_SESSION_KEY)
+    return uuid.UUID(key) if key else None
 
 
 def cart_add(*, request, product: Product, quantity: int) -> None:
@@ -64,6 +75,7 @@ def cart_remove(*, request, product: Product) -> None:
 
 def cart_clear(*, request) -> None:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(KEY_SESSION_KEY, None)
 
 
 def cart_lines(*, request) -> list[CartLine]:

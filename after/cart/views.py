@@ -1,10 +1,8 @@
-import uuid
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from cart.cart import CartError, cart_add, cart_lines, cart_remove, cart_set, parse_quantity
+from cart.cart import CartError, cart_add, cart_key, cart_lines, cart_remove, cart_set, parse_quantity
 from catalog.models import Product
 
 
@@ -15,7 +13,7 @@ def render_cart(request, *, error: str | None = None, status: int = 200):
         "lines": lines,
         "total": sum(line.subtotal for line in lines),
         "error": error,
-        "checkout_key": uuid.uuid4(),
+        "checkout_key": cart_key(request=request),
     }
     return render(request, "cart/cart.html", context, status=status)
 

@@ -8,14 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from cart.cart import cart_clear, cart_lines
+from cart.cart import cart_clear, cart_key, cart_lines
 from cart.views import render_cart
 from orders.models import Order
 from orders.services import CheckoutError, OrderStatusError, order_place, order_set_status
 
 
 def parse_checkout_key(value: str | None) -> uuid.UUID | None:
-    """The key the cart page puts in its checkout form; a form without one (a script's) gets none."""
+    """The key the cart page puts in its checkout form; a form without one (a script's) gets the cart's."""
     if not value:
         return None
     try:
@@ -30,10 +30,14 @@ def checkout(request):
         # Back to the cart after logging in: /checkout/ itself only takes POST.
         return redirect_to_login(reverse("cart:detail"))
     try:
-        checkout_key = parse_checkout_key(request.POST.get("checkout_key"))
+        checkout_key = parse_checkout_key(request.POST.get("checkout_key")) or cart_key(request=request)
         order = order_place(user=request.user, lines=cart_lines(request=request), checkout_key=checkout_key)
     except CheckoutError as error:
         return render_cart(request, error=str(error), status=400)
+    if order.checkout_key != cart_key(request=request):
+        # An old checkout form, sent again: it placed this order before; the cart filled since is untouched.
+        messages.info(request, f"This checkout had already placed order #{order.pk}; your cart is as you left it.")
+        return redirect(order)
     cart_clear(request=request)
     messages.success(request, f"Thank you: order #{order.pk} is placed.")
     return redirect(order)

@@ -202,3 +202,32 @@ def test_more_than_the_stock_or_an_empty_cart_gets_400_and_no_order(api, user, t
     assert too_many.status_code == 400 and "Only 3" in too_many.json()["quantity"][0]
     assert empty.status_code == 400 and empty.json()["detail"]
     assert api.get(reverse("api:orders"), **auth).json() == []
+
+
+def test_a_checkout_sent_again_with_its_idempotency_key_answers_with_the_same_order(api, user, teapot):
+    """A client whose answer was lost resends the same key: the order it placed, not a second one; a new
+    cart sent with that old key is left as it is."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {obtain(api).json()['access']}"}
+    key = {"HTTP_IDEMPOTENCY_KEY": "checkout-7f3a"}
+    api.post(reverse("api:cart"), {"product": teapot.pk, "quantity": 1}, format="json", **auth)
+
+    first = api.post(reverse("api:orders"), format="json", **auth, **key)
+    api.post(reverse("api:cart"), {"product": teapot.pk, "quantity": 2}, format="json", **auth)
+    again = api.post(reverse("api:orders"), format="json", **auth, **key)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert len(api.get(reverse("api:orders"), **auth).json()) == 1
+    assert [line["quantity"] for line in api.get(reverse("api:cart"), **auth).json()["lines"]] == [2]
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256])
+def test_an_idempotency_key_that_is_empty_or_too_long_gets_400(api, user, teapot, key):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {obtain(api).json()['access']}"}
+    api.post(reverse("api:cart"), {"product": teapot.pk, "quantity": 1}, format="json", **auth)
+
+    response = api.post(reverse("api:orders"), format="json", HTTP_IDEMPOTENCY_KEY=key, **auth)
+
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["detail"]
+    assert api.get(reverse("api:orders"), **auth).json() == []

@@ -157,8 +157,11 @@ def test_a_checkout_resent_with_the_same_key_is_the_same_order(client, ann, mug)
     """A checkout whose answer was lost and is sent again (same form, same key) places no second order."""
     add(client, mug, 1)
     key = checkout_key(client)
+    cart = dict(client.session)
     first = client.post(reverse("orders:checkout"), {"checkout_key": key})
-    add(client, mug, 1)  # as if the first answer was lost before the cart was emptied
+    session = client.session  # as if the first answer was lost before the cart was emptied
+    session.update(cart)
+    session.save()
 
     again = client.post(reverse("orders:checkout"), {"checkout_key": key})
 
@@ -170,12 +173,28 @@ def test_a_checkout_resent_with_the_same_key_is_the_same_order(client, ann, mug)
 
 
 def test_a_new_checkout_form_places_a_new_order(client, ann, mug):
-    """Each visit to the cart page gives its form a new key, so buying again is a new order."""
+    """Each cart has a key of its own, made with its first item, so buying again is a new order."""
     for _ in range(2):
         add(client, mug, 1)
         assert client.post(reverse("orders:checkout"), {"checkout_key": checkout_key(client)}).status_code == 302
 
     assert Order.objects.filter(user=ann).count() == 2
+
+
+def test_an_old_checkout_form_sent_with_a_new_cart_shows_the_old_order_and_keeps_the_cart(client, ann, mug, towel):
+    """The form of an order placed before, sent again after filling a new cart: the old order, and the
+    new cart stays as it is, neither checked out nor emptied."""
+    add(client, mug, 1)
+    old_key = checkout_key(client)
+    first = client.post(reverse("orders:checkout"), {"checkout_key": old_key})
+    add(client, towel, 1)
+
+    again = client.post(reverse("orders:checkout"), {"checkout_key": old_key}, follow=True)
+
+    assert again.redirect_chain[0][0] == first["Location"]
+    assert b"already placed" in again.content
+    assert Order.objects.filter(user=ann).count() == 1
+    assert [line.product for line in client.get(reverse("cart:detail")).context["lines"]] == [towel]
 
 
 def test_a_damaged_checkout_key_is_refused_and_nothing_is_saved(client, ann, mug):
