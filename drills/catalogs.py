@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import json
+import math
 import re
 import time
 import uuid
@@ -645,4 +646,65 @@ def web(topology, report: Report) -> None:
     row.note = statuses(seen) + (f"; unexpected: {'; '.join(unexpected)}" if unexpected else "")
 
 
-CATALOGS = [tokens, uploads, rate_limits, web]
+# -- doors ---------------------------------------------------------------------------------------
+
+SOCKETS_PER_CLIENT = 50  # compose/nginx/default.conf.template: limit_conn websockets_per_client
+PASSWORD_BURST, PASSWORD_RATE = 20, 10  # limit_req zone=passwords_per_client burst=20, rate=10r/s
+
+
+def doors(topology, report: Report) -> None:
+    """One greedy client at nginx: it is refused past its share, and another client keeps working."""
+    product_id = next(iter(Visitor(topology).products().values()))
+    greedy, other = an_attacker_address(), an_attacker_address()
+    held, refused = [], []
+    try:
+        for _ in range(SOCKETS_PER_CLIENT + 10):
+            try:
+                held.append(LiveSocket(topology, f"/ws/products/{product_id}/", client_address=greedy).open())
+            except InvalidStatus as exc:
+                refused.append(exc.response.status_code)
+        with LiveSocket(topology, f"/ws/products/{product_id}/", client_address=other) as socket:
+            others_page = socket.next()["type"]
+    finally:
+        for socket in held:
+            socket.close()
+    row = report.row("doors", f"1 client opens {SOCKETS_PER_CLIENT + 10} WebSockets through nginx", hard=True)
+    row.count(len(held) == SOCKETS_PER_CLIENT)
+    row.count(refused == [429] * 10)
+    row.count(others_page == "stock")
+    row.note = (
+        f"held {len(held)} (target {SOCKETS_PER_CLIENT}), refused {statuses(refused)}; another client: {others_page}"
+    )
+
+    username = Visitor(topology.replica(0)).sign_up()
+    attackers = [Visitor(topology, client_address=greedy) for _ in range(40)]
+    for attacker in attackers:
+        attacker.get("/accounts/login/")
+    form = {"username": "x", "password": "y"}
+    sent: list[float] = []
+
+    def attempt(visitor):
+        sent.append(time.monotonic())
+        return visitor.post("/accounts/login/", form, timeout=90)
+
+    with ThreadPoolExecutor(40) as pool:
+        got = list(pool.map(attempt, attackers))
+    took = max(sent) - min(sent)
+    # nginx's own 429 names no replica. It lets the burst through, then 10 a second while the attempts arrive.
+    passed = sum("X-Served-By" in r.headers for r in got)
+    # Sent is not arrived: two more for the connections still on their way when the last was sent.
+    allowed = PASSWORD_BURST + 1 + math.ceil(PASSWORD_RATE * took) + 2
+    other_login = Visitor(topology, client_address=other).log_in(username).status_code
+    row = report.row("doors", "1 client sends 40 logins at once through nginx", hard=True)
+    row.count(passed <= allowed)
+    row.count(other_login == 302, other_login)
+    for response in got:
+        row.count(response.status_code in (200, 429), response.status_code)
+    row.note = (
+        f"reached a replica {passed} (target at most {allowed}: a burst of {PASSWORD_BURST}, then "
+        f"{PASSWORD_RATE} a second over the {took:.2f}s they took to send), "
+        f"answers {statuses([r.status_code for r in got])}; another client logs in: {other_login}"
+    )
+
+
+CATALOGS = [tokens, uploads, rate_limits, web, doors]

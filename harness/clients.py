@@ -10,9 +10,11 @@ import io
 import json
 import random
 import re
+import socket
 import time
 import uuid
 import zlib
+from urllib.parse import urlsplit
 
 import requests
 from PIL import Image
@@ -298,9 +300,18 @@ class LiveSocket:
     """A page's WebSocket: opened as a page of that site opens it (its Origin, the visitor's cookies),
     read message by message or until a wanted one, and reconnected (maybe to another replica)."""
 
-    def __init__(self, target, path: str, *, visitor: Visitor | None = None, origin: str | None = None):
+    def __init__(
+        self,
+        target,
+        path: str,
+        *,
+        visitor: Visitor | None = None,
+        origin: str | None = None,
+        client_address: str | None = None,
+    ):
         self.target, self.path, self.visitor = target, path, visitor
         self.origin = origin or url_of(target)
+        self.client_address = client_address
         self.connection: ClientConnection | None = None
 
     def open(self, target=None) -> LiveSocket:
@@ -310,8 +321,14 @@ class LiveSocket:
             self.target = target
         self.close()
         cookies = self.visitor.cookie_header() if self.visitor else ""
+        url = live_url(self.target, self.path)
+        sock = None
+        if self.client_address:  # from that loopback address, as Visitor does
+            parts = urlsplit(url)
+            sock = socket.create_connection((parts.hostname, parts.port), TIMEOUT, (self.client_address, 0))
         self.connection = connect(
-            live_url(self.target, self.path),
+            url,
+            sock=sock,
             origin=self.origin,
             additional_headers={"Cookie": cookies} if cookies else None,
             open_timeout=TIMEOUT,

@@ -317,9 +317,11 @@ class Topology:
         main = self.workdir / "nginx" / "nginx.conf"
         main.write_text(
             "worker_processes 1;\n"
+            # Each proxied WebSocket takes two connections: room for the benchmarks' 1,000 pages, and files for them.
+            "worker_rlimit_nofile 8192;\n"
             f"pid {self.workdir / 'nginx' / 'nginx.pid'};\n"
             "error_log stderr warn;\n"
-            "events { worker_connections 1024; }\n"
+            "events { worker_connections 4096; }\n"
             "http {\n"
             "  access_log off;\n"
             f"  client_body_temp_path {self.workdir / 'nginx'}/client_body;\n"
