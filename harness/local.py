@@ -1,7 +1,7 @@
 """A topology on one machine: shared services, N replicas of one tree, nginx in front.
 
-Every process is real and listens on a free loopback port: redis-server, moto's S3 server (MinIO's
-stand-in where Docker is not available), a PostgreSQL server when asked for one, N uvicorn replicas
+Every process is real and listens on a free loopback port: redis-server, an S3 server (moto behind
+S3's access rules, harness/s3.py), a PostgreSQL server when asked for one, N uvicorn replicas
 each with its own name and its own instance directory (its "container disk"), and nginx rendered
 from the template compose/ uses. Every process the topology starts, stop() stops.
 """
@@ -279,18 +279,25 @@ class Topology:
         }
 
     def s3_client(self, **config):
-        """A boto3 client with the shop's own credentials; `config` goes to botocore's Config."""
+        """A boto3 client with the shop's own credentials and its storage's settings (config/settings.py);
+        `config` adds to botocore's Config."""
         import boto3
         from botocore.config import Config
 
         env = self.environment()
+        shop = {
+            "signature_version": "s3v4",
+            "s3": {"addressing_style": "path"},
+            "request_checksum_calculation": "when_required",
+            "response_checksum_validation": "when_required",
+        }
         return boto3.client(
             "s3",
             endpoint_url=env["AWS_S3_ENDPOINT_URL"],
             region_name=env["AWS_S3_REGION_NAME"],
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            config=Config(**config) if config else None,
+            config=Config(**{**shop, **config}),
         )
 
     def redis_client(self):
@@ -391,7 +398,10 @@ class Topology:
 
     def _start_s3(self, port: int | None = None) -> None:
         self.s3_port = port or free_port()
-        process = self._spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port)])
+        env = self.environment()
+        argv = [sys.executable, "-m", "harness.s3", "--port", str(self.s3_port)]
+        argv += ["--access-key", env["AWS_ACCESS_KEY_ID"], "--secret-key", env["AWS_SECRET_ACCESS_KEY"]]
+        process = self._spawn("s3", argv, cwd=ROOT)
         self.services.append(process)
         url = f"http://127.0.0.1:{self.s3_port}"
         self._wait_for(process, lambda: requests.get(url, timeout=1).status_code < 500, "S3 server")
