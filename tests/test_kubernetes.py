@@ -139,7 +139,7 @@ for path in json.loads(os.environ["PROBE_PATHS"]):
     func = resolve(path).func
     views[path] = {"view": f"{func.__module__}.{func.__name__}", "names": list(func.__code__.co_names)}
 checks = ["DEPENDENCIES", "readyz", *(check.__name__ for check in DEPENDENCIES.values())]
-websockets = ["/" + str(p.pattern) for p in websocket_urlpatterns]
+websockets = ["/" + str(p.pattern) for p in websocket_urlpatterns if str(p.pattern)]  # not the catch-all refusal
 print(json.dumps({"views": views, "dependency_checks": checks, "websockets": websockets}))
 """
 
