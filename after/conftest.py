@@ -15,3 +15,9 @@ def mug():
 @pytest.fixture
 def towel():
     return Product.objects.create(name="Towel", slug="towel", price=Decimal("9.00"), stock=2)
+
+
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """before/ writes to MEDIA_ROOT, kept out of the tree here; after/ talks to the S3 server `make unit` starts."""
+    settings.MEDIA_ROOT = tmp_path

@@ -11,13 +11,7 @@ from catalog import images
 from catalog.images import MAX_IMAGE_BYTES, ImageRejected, ImageTooLarge, image_validate, product_set_image
 from catalog.models import Product
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    """before/ writes to MEDIA_ROOT, kept out of the tree here; after/ talks to the S3 server `make unit` starts."""
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 @pytest.fixture

@@ -8,13 +8,7 @@ from django.core.files.storage import default_storage
 from catalog.models import Product
 from config.files import file_replace
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    """before/ writes to MEDIA_ROOT, kept out of the tree here; after/ talks to the S3 server `make unit` starts."""
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 @pytest.fixture
