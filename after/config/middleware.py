@@ -18,6 +18,7 @@ class ServedByMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response["X-Served-By"] = settings.REPLICA_NAME
+        response["X-App-Version"] = settings.APP_VERSION
         return response
 
 
