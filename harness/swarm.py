@@ -1,7 +1,7 @@
 """The shops on Docker Swarm, one stack each (compose/swarm.py derives them from compose/compose.yaml).
 
-python -m harness.swarm up [--test]   # a one-node swarm if there is none, both stacks, healthy (make swarm-up)
-python -m harness.swarm down          # both stacks gone, and the swarm too if `up` initialised it
+python -m harness swarm-up [--test]   # a one-node swarm if there is none, both stacks, healthy (make swarm-up)
+python -m harness swarm-down          # both stacks gone, and the swarm too if `up` initialised it
 
 `SwarmTopology` is the suite's swarm-* topologies, with ComposeTopology's interface. With --test every
 replica also publishes :8000 on a random port of the host (host mode, as Swarm's routing mesh does
@@ -12,7 +12,6 @@ replica B. A redeploy is Swarm's rolling update (`docker service update --force`
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import subprocess
@@ -203,19 +202,3 @@ def down() -> None:
     if INITIALISED.exists():
         docker("swarm", "leave", "--force")
         INITIALISED.unlink()
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="both shops on Docker Swarm")
-    parser.add_argument("command", choices=["up", "down"])
-    parser.add_argument("--test", action="store_true", help="also publish each replica on a random host port")
-    args = parser.parse_args(argv)
-    if args.command == "up":
-        up(test=args.test)
-    else:
-        down()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
