@@ -99,7 +99,7 @@ swarm-down: venv  ## remove the Swarm stacks and their volumes, and leave the sw
 	$(PY) -m harness swarm-down
 
 # With --test each replica also publishes :8000 on a random host port, for the A/B tests.
-swarm-test: venv  ## both shops on Docker Swarm, the suite against :8011 and :8012, then down
+swarm-test: venv  ## both shops on Docker Swarm, the suite against :8011 and :8012, the deploy drills (.results/deploys.md), then down
 	@trap 'rc=$$?; [ $$rc = 0 ] || docker stack ps --no-trunc shop-before shop-after 2>/dev/null | head -40; \
 	  $(PY) -m harness swarm-down' EXIT; \
 	start=$$(date +%s); \
@@ -107,6 +107,7 @@ swarm-test: venv  ## both shops on Docker Swarm, the suite against :8011 and :80
 	$(PY) -m harness swarm-up --test; \
 	$(PYTEST) tests -v --topology swarm-before-2 --topology swarm-after-2 --results $(RESULTS)/swarm.json; \
 	$(PY) -m tests.scorecard $(RESULTS)/swarm.json; \
+	$(PY) -m drills.deploys; \
 	echo "swarm-test wall time: $$(( $$(date +%s) - start ))s"
 
 demo: bootstrap  ## both shops on one and two replicas, the suite, the before/after scorecard (.results/scorecard.md)
