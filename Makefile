@@ -98,12 +98,15 @@ swarm-up: venv  ## both shops on a one-node Docker Swarm: before x2 on :8011, af
 swarm-down: venv  ## remove the Swarm stacks and their volumes, and leave the swarm if swarm-up joined it
 	$(PY) -m harness swarm-down
 
-# With --test each replica also publishes :8000 on a random host port, for the A/B tests.
+# With --test each replica also publishes :8000 on a random host port, for the A/B tests. The drills
+# roll out version 2: the same Dockerfile as compose builds, with APP_VERSION=2 (from the layer cache).
 swarm-test: venv  ## both shops on Docker Swarm, the suite against :8011 and :8012, the deploy drills (.results/deploys.md), then down
 	@trap 'rc=$$?; [ $$rc = 0 ] || docker stack ps --no-trunc shop-before shop-after 2>/dev/null | head -40; \
 	  $(PY) -m harness swarm-down' EXIT; \
 	start=$$(date +%s); \
 	$(COMPOSE) build --quiet before-web after-web; \
+	for tree in before after; do docker build --quiet -f $$tree/Dockerfile --build-arg TREE=$$tree \
+	  --build-arg APP_VERSION=2 -t stateless-shop/$$tree:2 . >/dev/null; done; \
 	$(PY) -m harness swarm-up --test; \
 	$(PYTEST) tests -v --topology swarm-before-2 --topology swarm-after-2 --results $(RESULTS)/swarm.json; \
 	$(PY) -m tests.scorecard $(RESULTS)/swarm.json; \

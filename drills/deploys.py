@@ -1,6 +1,6 @@
 """Deploys on Docker Swarm under a bounded load of real journeys, both trees (make swarm-test runs it).
 
-    python -m drills.deploys        # the stacks must be up: make swarm-up, or inside make swarm-test
+    python -m drills.deploys [after] [before] [--doc]   # the stacks up with --test ports; --doc: docs/07 too
 
 Rows: a rolling update to a new image version, a failed rollout that Swarm rolls back by itself, and
 scale-out and scale-in 2 → 4 → 2. During each, logged-in visitors read their orders, buyers fill a cart
@@ -12,6 +12,7 @@ users saw (X-App-Version). Not yet here: blue/green, canary, live pages on WebSo
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -32,6 +33,7 @@ API_CLIENTS = 1
 NEW_VERSION = "2"
 BROKEN_VERSION = "3-broken"
 RESULTS = ROOT / ".results" / "deploys.md"
+DOC = ROOT / "docs" / "07-deploys.md"
 
 
 @dataclass
@@ -233,12 +235,22 @@ def markdown(results: dict[str, list[tuple[str, Figures]]]) -> str:
     return "\n".join(lines)
 
 
-def main(trees=("after", "before")) -> int:
+def write_doc(table: str) -> None:
+    """The table into docs/07-deploys.md, between its `deploy table` markers."""
+    start, end = "<!-- deploy table -->\n", "<!-- /deploy table -->"
+    text = DOC.read_text()
+    head, rest = text.split(start, 1)
+    DOC.write_text(head + start + table + "\n" + end + rest.split(end, 1)[1])
+
+
+def main(trees=("after", "before"), doc: bool = False) -> int:
     results = {tree: drill(tree) for tree in trees}
     table = markdown(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(table + "\n")
     print(table)
+    if doc:
+        write_doc(table)
     after = results.get("after", [])
     missed = [
         name
@@ -252,4 +264,8 @@ def main(trees=("after", "before")) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(tuple(sys.argv[1:]) or ("after", "before")))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="*", choices=["after", "before"], default=["after", "before"])
+    parser.add_argument("--doc", action="store_true", help="also write the table into docs/07-deploys.md")
+    args = parser.parse_args()
+    sys.exit(main(tuple(args.trees), doc=args.doc))
