@@ -101,7 +101,7 @@ swarm-down: venv  ## remove the Swarm stacks and their volumes, and leave the sw
 # With --test each replica also publishes :8000 on a random host port, for the A/B tests. The drills
 # roll out version 2: the same Dockerfile as compose builds, with APP_VERSION=2 (from the layer cache).
 swarm-test: venv  ## both shops on Docker Swarm, the suite against :8011 and :8012, the deploy drills (.results/deploys.md), then down
-	@trap 'rc=$$?; [ $$rc = 0 ] || docker stack ps --no-trunc shop-before shop-after 2>/dev/null | head -40; \
+	@trap 'rc=$$?; [ $$rc = 0 ] || for stack in shop-before shop-after; do docker stack ps $$stack 2>/dev/null | head -20 || true; done; \
 	  $(PY) -m harness swarm-down' EXIT; \
 	start=$$(date +%s); \
 	$(COMPOSE) build --quiet before-web after-web; \

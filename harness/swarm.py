@@ -131,10 +131,11 @@ class SwarmTopology:
             response = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
             if not response.ok:
                 return None
-            replicas.append(SwarmReplica(response.headers["X-Served-By"], task["ID"], port))
+            replicas.append((task["Slot"], SwarmReplica(response.headers["X-Served-By"], task["ID"], port)))
         if len(replicas) != wanted:
             return None
-        return sorted(replicas, key=lambda r: r.name)
+        # By slot, as compose numbers its containers: a task added by a scale-out comes last.
+        return [replica for _, replica in sorted(replicas, key=lambda pair: pair[0])]
 
     def wait_for_load_balancer(self) -> None:
         """nginx looks the replicas' name up every second: wait until it sends traffic to these only."""
