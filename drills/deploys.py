@@ -265,7 +265,10 @@ def main(trees=("after", "before"), doc: bool = False) -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("trees", nargs="*", choices=["after", "before"], default=["after", "before"])
+    # No `choices`: with nargs="*" argparse checks the empty default against them, and refuses it.
+    parser.add_argument("trees", nargs="*", metavar="after|before", help="default: after, then before")
     parser.add_argument("--doc", action="store_true", help="also write the table into docs/07-deploys.md")
     args = parser.parse_args()
-    sys.exit(main(tuple(args.trees), doc=args.doc))
+    if set(args.trees) - {"after", "before"}:
+        parser.error(f"trees are after and before, not {args.trees}")
+    sys.exit(main(tuple(args.trees or ["after", "before"]), doc=args.doc))
