@@ -13,6 +13,7 @@ COMPOSE := docker compose -f compose/compose.yaml
 
 .PHONY: help bootstrap system system-redis venv lint unit checks suite suite-postgres test demo scorecard-doc up diff clean
 .PHONY: compose-check compose-up compose-down compose-test kubernetes-check
+.PHONY: swarm-up swarm-down swarm-test
 .PHONY: docs docs-check step steps
 .PHONY: bench bench-smoke
 .PHONY: drills drills-doc
@@ -91,6 +92,31 @@ compose-test: venv  ## both shops under Docker Compose, the suite against :8001 
 	$(PYTEST) tests -v --topology compose-before-2 --topology compose-after-2 --results $(RESULTS)/compose.json; \
 	$(PY) -m tests.scorecard $(RESULTS)/compose.json; \
 	$(PY) -m harness spread
+
+# Swarm ignores build:, so compose builds the images the stacks name (compose/swarm.py derives them
+# from compose.yaml). Ports of their own, so the compose stacks can run alongside.
+swarm-up: venv  ## both shops on a one-node Docker Swarm: before x2 on :8011, after x2 on :8012, MinIO on :9010
+	$(COMPOSE) build before-web after-web
+	$(PY) -m harness swarm-up
+	@echo "stop with: make swarm-down"
+
+swarm-down: venv  ## remove the Swarm stacks and their volumes, and leave the swarm if swarm-up joined it
+	$(PY) -m harness swarm-down
+
+# With --test each replica also publishes :8000 on a random host port, for the A/B tests. The drills
+# roll out version 2: the same Dockerfile as compose builds, with APP_VERSION=2 (from the layer cache).
+swarm-test: venv  ## both shops on Docker Swarm, the suite against :8011 and :8012, the deploy drills (.results/deploys.md), then down
+	@trap 'rc=$$?; [ $$rc = 0 ] || for stack in shop-before shop-after; do docker stack ps $$stack 2>/dev/null | head -20 || true; done; \
+	  $(PY) -m harness swarm-down' EXIT; \
+	start=$$(date +%s); \
+	$(COMPOSE) build --quiet before-web after-web; \
+	for tree in before after; do docker build --quiet -f compose/Dockerfile --build-arg TREE=$$tree \
+	  --build-arg APP_VERSION=2 -t stateless-shop/$$tree:2 . >/dev/null; done; \
+	$(PY) -m harness swarm-up --test; \
+	$(PYTEST) tests -v --topology swarm-before-2 --topology swarm-after-2 --results $(RESULTS)/swarm.json; \
+	$(PY) -m tests.scorecard $(RESULTS)/swarm.json; \
+	$(PY) -m drills.deploys; \
+	echo "swarm-test wall time: $$(( $$(date +%s) - start ))s"
 
 demo: bootstrap  ## both shops on one and two replicas, the suite, the before/after scorecard (.results/scorecard.md)
 	@start=$$(date +%s); \

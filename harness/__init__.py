@@ -3,7 +3,7 @@
 Where things start:
 - `harness.local.Topology`: redis-server, the S3 server, PostgreSQL when asked, N replicas of one
   tree and nginx, as processes on loopback ports; `harness.compose.ComposeTopology`: the same shops
-  under Docker Compose, already running.
+  under Docker Compose, already running; `harness.swarm.SwarmTopology`: the same on Docker Swarm.
 - `harness.clients`: `Visitor` (pages and forms), `ApiClient` (the JSON API), `LiveSocket` (WebSockets).
 - `python -m harness up | run | spread`: the command line (`make up`, `make unit`, `make compose-test`).
 """
@@ -25,15 +25,18 @@ from harness.clients import (
 )
 from harness.compose import ComposeTopology
 from harness.local import BUCKET, NGINX_TEMPLATE, ROOT, Process, Replica, Topology, free_port
+from harness.swarm import SwarmTopology
 from harness.topologies import LOCAL_TOPOLOGIES, TOPOLOGIES, TopologySpec
 from harness.waiting import serves_only, settled, wait_until
 
 
-def topology_for(spec: TopologySpec | str, **options) -> Topology | ComposeTopology:
+def topology_for(spec: TopologySpec | str, **options) -> Topology | ComposeTopology | SwarmTopology:
     """The topology a spec (or its name) describes, not started; `options` go to the local Topology."""
     spec = TOPOLOGIES[spec] if isinstance(spec, str) else spec
     if spec.stack == "compose":
         return ComposeTopology(spec.tree, name=spec.name)
+    if spec.stack == "swarm":
+        return SwarmTopology(spec.tree, name=spec.name)
     return Topology(spec.tree, spec.replicas, spec.sticky, name=spec.name, **options)
 
 
@@ -48,6 +51,7 @@ __all__ = [
     "TOPOLOGIES",
     "ApiClient",
     "ComposeTopology",
+    "SwarmTopology",
     "LiveSocket",
     "Process",
     "Replica",

@@ -1,6 +1,7 @@
 """python -m harness up before-2=8001 after-2=8002   # topologies for browsing, until Ctrl-C (make up)
 python -m harness run -- CMD...                    # CMD beside its own redis-server and S3 server (make unit)
 python -m harness spread                           # requests per replica through each compose load balancer
+python -m harness swarm-up [--test] | swarm-down   # both shops on Docker Swarm (make swarm-up, make swarm-down)
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import signal
 import subprocess
 import sys
 
-from harness import TOPOLOGIES, Topology, topology_for
+from harness import TOPOLOGIES, Topology, swarm, topology_for
 from harness.compose import spread
 
 
@@ -61,11 +62,19 @@ def main() -> None:
         "argv", nargs=argparse.REMAINDER
     )
     commands.add_parser("spread", help="how many of 40 requests each compose replica served")
+    commands.add_parser("swarm-up", help="both stacks on a one-node swarm, healthy").add_argument(
+        "--test", action="store_true", help="also publish each replica on a random host port"
+    )
+    commands.add_parser("swarm-down", help="both stacks removed, and the swarm if swarm-up initialised it")
     args = parser.parse_args()
     if args.command == "up":
         up(args.specs)
     elif args.command == "run":
         sys.exit(run_with_services(args.argv[1:] if args.argv[:1] == ["--"] else args.argv))
+    elif args.command == "swarm-up":
+        swarm.up(test=args.test)
+    elif args.command == "swarm-down":
+        swarm.down()
     else:
         sys.exit(spread())
 

@@ -319,6 +319,7 @@ class Topology:
             "NGINX_BACKEND": "shop",
             # Unused here (the upstream group needs no look-up), but the template names it.
             "NGINX_LOCAL_RESOLVERS": "127.0.0.1",
+            "NGINX_RESOLVER_VALID": "5s",
         }
         (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), variables))
         main = self.workdir / "nginx" / "nginx.conf"

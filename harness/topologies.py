@@ -11,7 +11,8 @@ class TopologySpec(NamedTuple):
     replicas: int
     sticky: bool = False
     # "local": processes on loopback ports that the harness starts (harness/local.py);
-    # "compose": the Docker Compose stacks, already running (harness/compose.py).
+    # "compose": the Docker Compose stacks, already running (harness/compose.py);
+    # "swarm": the Docker Swarm stacks, already running (harness/swarm.py).
     stack: str = "local"
 
 
@@ -25,6 +26,8 @@ TOPOLOGIES = {
         TopologySpec("after-2", "after", 2),
         TopologySpec("compose-before-2", "before", 2, stack="compose"),
         TopologySpec("compose-after-2", "after", 2, stack="compose"),
+        TopologySpec("swarm-before-2", "before", 2, stack="swarm"),
+        TopologySpec("swarm-after-2", "after", 2, stack="swarm"),
     ]
 }
 LOCAL_TOPOLOGIES = [name for name, spec in TOPOLOGIES.items() if spec.stack == "local"]

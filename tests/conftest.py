@@ -87,7 +87,10 @@ def test_key(item) -> str:
 
 def topology_of(item) -> str | None:
     callspec = getattr(item, "callspec", None)
-    return callspec.params.get("topology") if callspec else None
+    # With no topology left for a test (say, local_only ones under --topology swarm-*), pytest parametrizes
+    # it with a NOTSET placeholder: that counts as none, and the test is deselected.
+    topology = callspec.params.get("topology") if callspec else None
+    return topology if isinstance(topology, str) else None
 
 
 @pytest.hookimpl(trylast=True)

@@ -19,6 +19,7 @@ class ServedByMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response["X-Served-By"] = settings.REPLICA_NAME
+        response["X-App-Version"] = settings.APP_VERSION
         return response
 
 
@@ -57,7 +58,8 @@ class ServedByWebSocket:
         async def send_named(message):
             if message["type"] == "websocket.accept":
                 served_by = (b"x-served-by", settings.REPLICA_NAME.encode())
-                message = {**message, "headers": [*message.get("headers", []), served_by]}
+                version = (b"x-app-version", settings.APP_VERSION.encode())
+                message = {**message, "headers": [*message.get("headers", []), served_by, version]}
             await send(message)
 
         return await self.app(scope, receive, send_named)

@@ -13,6 +13,8 @@ env = environ.Env()
 # The replica's own disk: what a container loses when it is replaced.
 INSTANCE_DIR = Path(env("INSTANCE_DIR", default=str(BASE_DIR / "var")))
 REPLICA_NAME = env("REPLICA_NAME", default=socket.gethostname())
+# The image's version (its APP_VERSION build argument), so two versions serving at once can be told apart.
+APP_VERSION = env("APP_VERSION", default="dev")
 # The Redis every replica shares.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 

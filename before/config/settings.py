@@ -11,6 +11,8 @@ env = environ.Env()
 # The replica's own disk: what a container loses when it is replaced.
 INSTANCE_DIR = Path(env("INSTANCE_DIR", default=str(BASE_DIR / "var")))
 REPLICA_NAME = env("REPLICA_NAME", default=socket.gethostname())
+# The image's version (its APP_VERSION build argument), so two versions serving at once can be told apart.
+APP_VERSION = env("APP_VERSION", default="dev")
 
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-only")
 DEBUG = env.bool("DEBUG", default=False)
