@@ -25,6 +25,7 @@ import requests
 
 from harness import ApiClient, SwarmTopology, Visitor, wait_until
 from harness.local import ROOT
+from harness.pages import write_block
 from harness.swarm import docker
 
 VISITORS = 2
@@ -236,11 +237,8 @@ def markdown(results: dict[str, list[tuple[str, Figures]]]) -> str:
 
 
 def write_doc(table: str) -> None:
-    """The table into docs/07-deploys.md, between its `deploy table` markers."""
-    start, end = "<!-- deploy table -->\n", "<!-- /deploy table -->"
-    text = DOC.read_text()
-    head, rest = text.split(start, 1)
-    DOC.write_text(head + start + table + "\n" + end + rest.split(end, 1)[1])
+    """The table into docs/07-deploys.md's generated block (harness/pages.py)."""
+    write_block(DOC, "deploys", table)
 
 
 def main(trees=("after", "before"), doc: bool = False) -> int:
