@@ -19,12 +19,17 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 def redis_cache(key_prefix: str = "") -> dict:
     """A django-redis cache alias on REDIS_URL. One-second socket timeouts and no IGNORE_EXCEPTIONS:
-    with Redis down, whatever uses the alias gets a quick error, never a silent miss."""
+    with Redis down, whatever uses the alias gets a quick error, never a silent miss. JSON, not
+    django-redis' default pickle: a value read back from Redis is data, never code to run."""
     return {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": key_prefix,
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+            "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+        },
     }
 
 
