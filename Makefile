@@ -9,7 +9,9 @@ STAMP   := $(VENV)/.installed
 SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
 PYTEST  := $(PY) -m pytest
 RESULTS := .results
-COMPOSE := docker compose -f compose/compose.yaml
+# The Redis users' passwords (compose/redis/acl.py), written on first use into a gitignored directory.
+SECRETS := compose/secrets
+COMPOSE := docker compose --env-file $(SECRETS)/redis.env -f compose/compose.yaml
 
 .PHONY: help bootstrap system system-redis venv lint unit checks suite suite-postgres test demo scorecard-doc up diff clean
 .PHONY: compose-check compose-up compose-down compose-test kubernetes-check
@@ -55,6 +57,9 @@ checks: venv  ## the stateless_checks package's own tests, then what it reports 
 	cd before && ../$(PY) manage.py check --tag stateless
 	@# A replica always gets DATABASE_URL (compose's here); unset, settings fall back to a SQLite file, which W061 reports.
 	cd after && DATABASE_URL=postgres://shop:shop@postgres:5432/shop_after ../$(PY) manage.py check --tag stateless --fail-level WARNING
+	@# And the shared store's setup, with the Redis passwords a replica always gets too (any value: W006 asks that there is one).
+	cd after && DATABASE_URL=postgres://shop:shop@postgres:5432/shop_after REDIS_SESSIONS_PASSWORD=set REDIS_LIMITS_PASSWORD=set \
+	  REDIS_CHANNELS_PASSWORD=set REDIS_CACHE_PASSWORD=set ../$(PY) manage.py check --tag stateless_hardening --fail-level WARNING
 
 suite: bootstrap  ## the behavioral suite on every topology, checked against tests/expected.toml
 	$(PYTEST) tests -v --results $(RESULTS)/suite.json
@@ -75,15 +80,18 @@ kubernetes-check: venv  ## every compose/kubernetes overlay rendered and validat
 	compose/kubernetes/check.sh
 	$(PYTEST) tests/test_kubernetes.py -q
 
-compose-up:  ## both shops under Docker Compose: before x2 on :8001, after x2 on :8002, MinIO on :9000
+$(SECRETS)/redis.env:
+	python3 compose/redis/acl.py $(SECRETS)
+
+compose-up: $(SECRETS)/redis.env  ## both shops under Docker Compose: before x2 on :8001, after x2 on :8002, MinIO on :9000
 	$(COMPOSE) up -d --build --wait
 	@echo "before/: http://127.0.0.1:8001   after/: http://127.0.0.1:8002   stop with: make compose-down"
 
-compose-down:  ## stop the Compose stacks and drop their volumes
+compose-down: $(SECRETS)/redis.env  ## stop the Compose stacks and drop their volumes
 	$(COMPOSE) down -v --remove-orphans
 
 # compose.test.yaml also publishes each replica on an ephemeral 127.0.0.1 port, for the A/B tests.
-compose-test: venv  ## both shops under Docker Compose, the suite against :8001 and :8002, then down
+compose-test: venv $(SECRETS)/redis.env  ## both shops under Docker Compose, the suite against :8001 and :8002, then down
 	@trap 'rc=$$?; [ $$rc = 0 ] || $(COMPOSE) -f compose/compose.test.yaml logs --tail 30; \
 	  $(COMPOSE) -f compose/compose.test.yaml down -v --remove-orphans --timeout 5 >/dev/null 2>&1' EXIT; \
 	$(COMPOSE) -f compose/compose.test.yaml down -v --remove-orphans >/dev/null 2>&1; \
