@@ -9,7 +9,9 @@ STAMP   := $(VENV)/.installed
 SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
 PYTEST  := $(PY) -m pytest
 RESULTS := .results
-COMPOSE := docker compose -f compose/compose.yaml
+# The Redis users' passwords (compose/redis/acl.py), written on first use into a gitignored directory.
+SECRETS := compose/secrets
+COMPOSE := docker compose --env-file $(SECRETS)/redis.env -f compose/compose.yaml
 
 .PHONY: help bootstrap system system-redis venv lint unit checks suite suite-postgres test demo scorecard-doc up diff clean
 .PHONY: compose-check compose-up compose-down compose-test kubernetes-check
@@ -56,6 +58,9 @@ checks: venv  ## the stateless_checks package's own tests, then what it reports 
 	cd before && ../$(PY) manage.py check --tag stateless
 	@# A replica always gets DATABASE_URL (compose's here); unset, settings fall back to a SQLite file, which W061 reports.
 	cd after && DATABASE_URL=postgres://shop:shop@postgres:5432/shop_after ../$(PY) manage.py check --tag stateless --fail-level WARNING
+	@# And the shared store's setup, with the Redis passwords a replica always gets too (any value: W006 asks that there is one).
+	cd after && DATABASE_URL=postgres://shop:shop@postgres:5432/shop_after REDIS_SESSIONS_PASSWORD=set REDIS_LIMITS_PASSWORD=set \
+	  REDIS_CHANNELS_PASSWORD=set REDIS_CACHE_PASSWORD=set ../$(PY) manage.py check --tag stateless_hardening --fail-level WARNING
 
 suite: bootstrap  ## the behavioral suite on every topology, checked against tests/expected.toml
 	$(PYTEST) tests -v --results $(RESULTS)/suite.json
@@ -76,15 +81,18 @@ kubernetes-check: venv  ## every compose/kubernetes overlay rendered and validat
 	compose/kubernetes/check.sh
 	$(PYTEST) tests/test_kubernetes.py -q
 
-compose-up:  ## both shops under Docker Compose: before x2 on :8001, after x2 on :8002, MinIO on :9000
+$(SECRETS)/redis.env:
+	python3 compose/redis/acl.py $(SECRETS)
+
+compose-up: $(SECRETS)/redis.env  ## both shops under Docker Compose: before x2 on :8001, after x2 on :8002, MinIO on :9000
 	$(COMPOSE) up -d --build --wait
 	@echo "before/: http://127.0.0.1:8001   after/: http://127.0.0.1:8002   stop with: make compose-down"
 
-compose-down:  ## stop the Compose stacks and drop their volumes
+compose-down: $(SECRETS)/redis.env  ## stop the Compose stacks and drop their volumes
 	$(COMPOSE) down -v --remove-orphans
 
 # compose.test.yaml also publishes each replica on an ephemeral 127.0.0.1 port, for the A/B tests.
-compose-test: venv  ## both shops under Docker Compose, the suite against :8001 and :8002, then down
+compose-test: venv $(SECRETS)/redis.env  ## both shops under Docker Compose, the suite against :8001 and :8002, then down
 	@trap 'rc=$$?; [ $$rc = 0 ] || $(COMPOSE) -f compose/compose.test.yaml logs --tail 30; \
 	  $(COMPOSE) -f compose/compose.test.yaml down -v --remove-orphans --timeout 5 >/dev/null 2>&1' EXIT; \
 	$(COMPOSE) -f compose/compose.test.yaml down -v --remove-orphans >/dev/null 2>&1; \
@@ -95,7 +103,7 @@ compose-test: venv  ## both shops under Docker Compose, the suite against :8001 
 
 # Swarm ignores build:, so compose builds the images the stacks name (compose/swarm.py derives them
 # from compose.yaml). Ports of their own, so the compose stacks can run alongside.
-swarm-up: venv  ## both shops on a one-node Docker Swarm: before x2 on :8011, after x2 on :8012, MinIO on :9010
+swarm-up: venv $(SECRETS)/redis.env  ## both shops on a one-node Docker Swarm: before x2 on :8011, after x2 on :8012, MinIO on :9010
 	$(COMPOSE) build before-web after-web
 	$(PY) -m harness swarm-up
 	@echo "stop with: make swarm-down"
@@ -105,7 +113,7 @@ swarm-down: venv  ## remove the Swarm stacks and their volumes, and leave the sw
 
 # With --test each replica also publishes :8000 on a random host port, for the A/B tests. The drills
 # roll out version 2: the same Dockerfile as compose builds, with APP_VERSION=2 (from the layer cache).
-swarm-test: venv  ## both shops on Docker Swarm, the suite against :8011 and :8012, the deploy drills (.results/deploys.md), then down
+swarm-test: venv $(SECRETS)/redis.env  ## both shops on Docker Swarm, the suite against :8011 and :8012, the deploy drills (.results/deploys.md), then down
 	@trap 'rc=$$?; [ $$rc = 0 ] || for stack in shop-before shop-after; do docker stack ps $$stack 2>/dev/null | head -20 || true; done; \
 	  $(PY) -m harness swarm-down' EXIT; \
 	start=$$(date +%s); \

@@ -41,7 +41,7 @@ def count(server: redis.Redis, send) -> dict:
 
 
 def main(slug: str, cart_product_id: str) -> None:
-    server = redis.Redis.from_url(os.environ["REDIS_URL"])
+    server = redis.Redis.from_url(os.environ["REDIS_ADMIN_URL"])
     customer = Client(SERVER_NAME="127.0.0.1")
     assert customer.login(**CUSTOMER), "the seeded customer cannot log in"
     token = Client(SERVER_NAME="127.0.0.1").post("/api/auth/token", CUSTOMER, content_type="application/json")

@@ -83,7 +83,7 @@ async def live_updates(topology: Topology, *, clients: int, messages: int, burst
     """
     staff = Visitor(topology.replica(1).url)
     staff.log_in_as_staff()
-    layer = RedisPubSubChannelLayer(hosts=[{"address": topology.environment()["REDIS_URL"]}])
+    layer = RedisPubSubChannelLayer(hosts=[{"address": topology.redis_admin_url}])
     fan_out: dict[int, list[float]] = {}
     for size in sorted({2, clients // 5, clients}):
         product_id, _ = staff.create_product(stock=1)

@@ -122,6 +122,8 @@ class Shop:
             **self.topology.environment(),
             "INSTANCE_DIR": str(self.topology.workdir / "bench-counts"),
             "REPLICA_NAME": "bench-counts",
+            # INFO commandstats is for operators: the replicas' Redis users may not run it.
+            "REDIS_ADMIN_URL": self.topology.redis_admin_url,
         }
         return subprocess.Popen(
             [sys.executable, str(ROOT / "bench" / "counts.py"), self.slug, str(self.cart_product_id)],

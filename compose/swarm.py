@@ -65,10 +65,18 @@ ROLLBACK = {"parallelism": 1, "order": "start-first", "failure_action": "pause",
 
 
 def interpolate(value, environ):
-    """${NAME:-default} and ${NAME} as compose expands them (compose.yaml uses nothing else)."""
+    """${NAME:-default}, ${NAME:?error} and ${NAME} as compose expands them (compose.yaml uses nothing else)."""
     if isinstance(value, str):
-        pattern = r"\$\{(\w+)(?::-([^}]*))?\}"
-        return re.sub(pattern, lambda m: environ.get(m.group(1)) or (m.group(2) or ""), value)
+
+        def expand(match):
+            name, kind, rest = match.groups()
+            if environ.get(name):
+                return environ[name]
+            if kind == "?":
+                raise SystemExit(f"{name} is not set: {rest}")
+            return rest or ""
+
+        return re.sub(r"\$\{(\w+)(?::([-?])([^}]*))?\}", expand, value)
     if isinstance(value, dict):
         return {k: interpolate(v, environ) for k, v in value.items()}
     if isinstance(value, list):
@@ -76,9 +84,28 @@ def interpolate(value, environ):
     return value
 
 
+SECRETS = HERE / "secrets"
+
+
+def secrets_environment() -> dict[str, str]:
+    """The passwords `make compose-up` writes (compose/redis/acl.py), read as compose's --env-file reads them."""
+    env_file = SECRETS / "redis.env"
+    if not env_file.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line and line[0] != "#")
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
 def compose_services(environ=None) -> dict:
     compose = yaml.safe_load(COMPOSE_FILE.read_text())
-    return interpolate(compose["services"], os.environ if environ is None else environ)
+    return interpolate(compose["services"], {**secrets_environment(), **(os.environ if environ is None else environ)})
+
+
+def compose_secrets(services: dict) -> dict:
+    """compose.yaml's top-level secrets the picked services use, their files by absolute path."""
+    declared = yaml.safe_load(COMPOSE_FILE.read_text()).get("secrets", {})
+    used = {name for service in services.values() for name in service.get("secrets", [])}
+    return {name: {"file": str((HERE / declared[name]["file"]).resolve())} for name in sorted(used)}
 
 
 def files_as_configs(service: dict, configs: dict, stack_prefix: str) -> None:
@@ -161,6 +188,7 @@ def stack(tree: str, *, test: bool = False, environ=None) -> dict:
         },
         "volumes": volumes,
         "configs": configs,
+        "secrets": compose_secrets(picked),
     }
 
 

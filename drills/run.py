@@ -14,12 +14,12 @@ import time
 import traceback
 from pathlib import Path
 
-from drills import catalogs, faults, live
+from drills import catalogs, faults, live, store
 from drills.report import Report
 from harness import ROOT, Topology
 from harness.pages import write_block
 
-DRILLS = {drill.__name__: drill for drill in [*catalogs.CATALOGS, *faults.FAULTS, *live.LIVE]}
+DRILLS = {drill.__name__: drill for drill in [*catalogs.CATALOGS, *faults.FAULTS, *live.LIVE, *store.STORE]}
 # The same drills on before x2 with sticky sessions, what teams try first, and how before/ must break them.
 CONTRAST = {
     faults.kill_replica: "users pinned to B lose their session",

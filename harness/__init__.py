@@ -24,7 +24,7 @@ from harness.clients import (
     with_time_to_spare,
 )
 from harness.compose import ComposeTopology
-from harness.local import BUCKET, NGINX_TEMPLATE, ROOT, Process, Replica, Topology, free_port
+from harness.local import BUCKET, NGINX_TEMPLATE, ROOT, Process, Replica, Topology, free_port, redis_acl
 from harness.swarm import SwarmTopology
 from harness.topologies import LOCAL_TOPOLOGIES, TOPOLOGIES, TopologySpec
 from harness.waiting import serves_only, settled, wait_until
@@ -41,6 +41,7 @@ def topology_for(spec: TopologySpec | str, **options) -> Topology | ComposeTopol
 
 
 __all__ = [
+    "redis_acl",
     "BUCKET",
     "CUSTOMER",
     "LOCAL_TOPOLOGIES",

@@ -23,6 +23,9 @@ from harness.waiting import serves_only, wait_until
 COMPOSE = [
     "docker",
     "compose",
+    # The Redis users' passwords, which `make compose-up` / `make compose-test` wrote (compose/redis/acl.py).
+    "--env-file",
+    str(ROOT / "compose" / "secrets" / "redis.env"),
     "-f",
     str(ROOT / "compose" / "compose.yaml"),
     "-f",

@@ -32,12 +32,20 @@ NGINX_TEMPLATE = ROOT / "compose" / "nginx" / "default.conf.template"
 BUCKET = "shop-media"
 
 
+def _compose_module(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def bucket_prepare(environment: dict[str, str]) -> None:
     """compose/bucket.py, which compose runs in a container: the local topologies run the same code."""
-    spec = importlib.util.spec_from_file_location("bucket", ROOT / "compose" / "bucket.py")
-    bucket = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bucket)
-    bucket.bucket_prepare(environment=environment)
+    _compose_module("bucket", ROOT / "compose" / "bucket.py").bucket_prepare(environment=environment)
+
+
+# compose/redis/acl.py: the Redis users compose's Redis loads, and the local ones too.
+redis_acl = _compose_module("redis_acl", ROOT / "compose" / "redis" / "acl.py")
 
 
 def free_port() -> int:
@@ -139,6 +147,8 @@ class Topology:
     _generation: int = 0
     _server_url: str | None = None
     _s3_objects: dict = field(default_factory=dict)
+    # A password per Redis user (compose/redis/acl.py), made for this topology.
+    redis_passwords: dict[str, str] = field(default_factory=redis_acl.passwords_new)
 
     def __post_init__(self) -> None:
         self.name = self.name or f"{self.tree}-{self.replicas_wanted}" + ("-sticky" if self.sticky else "")
@@ -226,14 +236,23 @@ class Topology:
         """An outage of a shared service, "redis" or "s3"; start_service brings it back on the same port."""
         process = self._service(name)
         if name == "redis":
-            # Saved to its --dir and loaded again at start, as a Redis with persistence does.
+            # A clean stop, as an operator's (or SIGTERM's): SHUTDOWN SAVE fsyncs the AOF and writes a
+            # snapshot, so nothing is lost. A crash does neither: kill_service("redis") is that case, where
+            # what the last fsync (appendfsync everysec) had not reached is gone.
+            password = self.redis_passwords[redis_acl.ADMIN[1]]
             with socket.create_connection(("127.0.0.1", self.redis_port), timeout=5) as s:
-                s.sendall(b"SHUTDOWN SAVE\r\n")
+                s.sendall(f"AUTH {redis_acl.ADMIN[0]} {password}\r\nSHUTDOWN SAVE\r\n".encode())
             process.popen.wait(10)
         else:
             # moto keeps objects in memory; MinIO keeps them on its volume. Carry them over.
             self._s3_objects = self._s3_snapshot()
         process.stop()
+        self.services.remove(process)
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL a shared service, as the OOM killer or a lost host would; start_service brings it back."""
+        process = self._service(name)
+        process.kill()
         self.services.remove(process)
 
     def start_service(self, name: str) -> None:
@@ -268,6 +287,8 @@ class Topology:
             "JWT_SIGNING_KEY": "topology-jwt-signing-key-shared-by-every-replica-0123456789",
             "DATABASE_URL": self.database_url or f"sqlite:///{self.workdir / 'db.sqlite3'}",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            # Every purpose's Redis password; not admin's, which no replica gets.
+            **{variable: self.redis_passwords[variable] for variable, _ in redis_acl.USERS.values()},
             "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}",
             "AWS_S3_PUBLIC_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}",
             "AWS_STORAGE_BUCKET_NAME": BUCKET,
@@ -300,10 +321,16 @@ class Topology:
             config=Config(**{**shop, **config}),
         )
 
-    def redis_client(self):
+    def redis_client(self, user: str = redis_acl.ADMIN[0], **options):
+        """A client of the topology's Redis as one of its users (compose/redis/acl.py): admin unless told."""
         import redis
 
-        return redis.Redis(port=self.redis_port)
+        variable = redis_acl.ADMIN[1] if user == redis_acl.ADMIN[0] else redis_acl.USERS[user][0]
+        return redis.Redis(port=self.redis_port, username=user, password=self.redis_passwords[variable], **options)
+
+    @property
+    def redis_admin_url(self) -> str:
+        return f"redis://{redis_acl.ADMIN[0]}:{self.redis_passwords[redis_acl.ADMIN[1]]}@127.0.0.1:{self.redis_port}/0"
 
     # -- nginx ---------------------------------------------------------------------------------
 
@@ -386,8 +413,12 @@ class Topology:
         self.redis_port = port or free_port()
         data = self.workdir / "redis"
         data.mkdir(parents=True, exist_ok=True)
-        argv = ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"]
-        process = self._spawn("redis", [*argv, "--save", "", "--appendonly", "no", "--dir", str(data)])
+        acl = self.workdir / "redis-users.acl"
+        acl.write_text(redis_acl.acl_file(self.redis_passwords))
+        argv = ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(data)]
+        # As compose/compose.yaml runs it: its users, an append-only file fsynced every second, no eviction.
+        durable = ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"]
+        process = self._spawn("redis", [*argv, "--aclfile", str(acl), *durable])
         self.services.append(process)
 
         def ping():

@@ -1,6 +1,7 @@
 """Docker Compose and the local topologies run the same shops the same way (no Docker needed)."""
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,39 @@ def test_only_the_load_balancers_and_minio_publish_ports():
     publishing = {name for name, service in SERVICES.items() if service.get("ports")}
 
     assert publishing == {"before-lb", "after-lb", "minio"}
+
+
+def test_no_redis_password_is_written_in_compose_yaml():
+    """Each purpose's password is interpolated from compose/secrets/redis.env, which `make compose-up` writes
+    on first use (gitignored); Redis loads the users' hashes from a secret file beside it."""
+    environment = SERVICES["after-web"]["environment"]
+    passwords = {name: value for name, value in environment.items() if name.startswith("REDIS_")}
+    passwords.pop("REDIS_URL")
+
+    assert passwords and all(
+        value == f"${{{name}:?run make compose-up, which writes compose/secrets/}}" for name, value in passwords.items()
+    )
+    assert "@" not in environment["REDIS_URL"]
+    assert COMPOSE["secrets"]["redis-users"] == {"file": "./secrets/users.acl"}
+    assert SERVICES["redis"]["secrets"] == ["redis-users"]
+    ignored = subprocess.run(["git", "check-ignore", "-q", "compose/secrets/redis.env"], cwd=ROOT)
+    assert ignored.returncode == 0
+
+
+def test_compose_and_the_local_topologies_run_redis_durable_authenticated_and_never_evicting():
+    """An append-only file fsynced every second, on a volume; no eviction; the users' ACL file."""
+    command = SERVICES["redis"]["command"]
+    options = dict(zip(command[1::2], command[2::2], strict=True))
+
+    assert options == {
+        "--aclfile": "/run/secrets/redis-users",
+        "--appendonly": "yes",
+        "--appendfsync": "everysec",
+        "--save": "",
+        "--maxmemory-policy": "noeviction",
+    }
+    assert "redis-data:/data" in SERVICES["redis"]["volumes"]
+    source = (ROOT / "harness" / "local.py").read_text()
+    for name, value in options.items():
+        if name != "--aclfile":
+            assert f'"{name}", "{value}"' in source

@@ -33,7 +33,9 @@ OVERLAYS = [*TREES, "dev-services"]
 READ_BY_UVICORN = {"FORWARDED_ALLOW_IPS"}
 READ_BY_BOTO3 = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
 # What must never sit in a ConfigMap: keys, passwords, and URLs that carry them.
-SECRET = {"SECRET_KEY", "JWT_SIGNING_KEY", "AWS_SECRET_ACCESS_KEY", "DATABASE_URL", "REDIS_URL"}
+SECRET = {"SECRET_KEY", "JWT_SIGNING_KEY", "AWS_SECRET_ACCESS_KEY", "DATABASE_URL", "REDIS_URL"} | {
+    f"REDIS_{purpose}_PASSWORD" for purpose in ("SESSIONS", "LIMITS", "CHANNELS", "CACHE")
+}
 # GEP-2257, as the Gateway API CRD validates every timeout.
 GATEWAY_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
 

@@ -3,6 +3,7 @@ import logging
 import botocore.exceptions
 import redis
 from django.conf import settings
+from django.contrib.sessions import middleware
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import has_vary_header, patch_cache_control
 from django_redis.exceptions import ConnectionInterrupted
@@ -98,3 +99,14 @@ class OutageMiddleware:
             response = HttpResponse(OUTAGE_PAGE.format(message=message), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class SessionMiddleware(middleware.SessionMiddleware):
+    """Django's, except that a session Redis failed to save (it went away mid-request) gets the outage
+    page, not a 500: an error in process_response reaches no middleware's process_exception."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except REDIS_OUTAGES as exception:
+            return OutageMiddleware(self.get_response).process_exception(request, exception)

@@ -3,6 +3,7 @@
 import socket
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import environ
 from botocore.config import Config
@@ -15,20 +16,43 @@ INSTANCE_DIR = Path(env("INSTANCE_DIR", default=str(BASE_DIR / "var")))
 REPLICA_NAME = env("REPLICA_NAME", default=socket.gethostname())
 # The image's version (its APP_VERSION build argument), so two versions serving at once can be told apart.
 APP_VERSION = env("APP_VERSION", default="dev")
-# The Redis every replica shares.
+# The Redis every replica shares: where it is. Who connects is per purpose, below.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 
-def redis_cache(key_prefix: str = "") -> dict:
-    """A django-redis cache alias on REDIS_URL. One-second socket timeouts and no IGNORE_EXCEPTIONS:
-    with Redis down, whatever uses the alias gets a quick error, never a silent miss."""
+def redis_url(purpose: str, password: str) -> str:
+    """REDIS_URL as Redis' ACL user for one purpose (compose/redis/acl.py: its own commands, keys and
+    channels only). In the URL, not django-redis' USERNAME and PASSWORD options: it keeps one connection
+    pool per URL, so aliases sharing a URL would all connect as whichever user came first. With no
+    password, REDIS_URL as it is: Redis' default user, a Redis with no ACL, as in development."""
+    if not password:
+        return REDIS_URL
+    url = urlsplit(REDIS_URL)
+    return url._replace(netloc=f"shop-{purpose}:{quote(password, safe='')}@{url.netloc.rpartition('@')[2]}").geturl()
+
+
+def redis_cache(key_prefix: str, location: str) -> dict:
+    """A django-redis cache alias. One-second socket timeouts and no IGNORE_EXCEPTIONS: with Redis
+    down, whatever uses the alias gets a quick error, never a silent miss. JSON, not django-redis'
+    default pickle: a value read back from Redis is data, never code to run."""
     return {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": location,
         "KEY_PREFIX": key_prefix,
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+            "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+        },
     }
 
+
+REDIS_URLS = {
+    "sessions": redis_url("sessions", env("REDIS_SESSIONS_PASSWORD", default="")),
+    "limits": redis_url("limits", env("REDIS_LIMITS_PASSWORD", default="")),  # rate limits and revocations
+    "channels": redis_url("channels", env("REDIS_CHANNELS_PASSWORD", default="")),
+    "cache": redis_url("cache", env("REDIS_CACHE_PASSWORD", default="")),
+}
 
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-only")
 DEBUG = env.bool("DEBUG", default=False)
@@ -69,7 +93,7 @@ MIDDLEWARE = [
     "config.middleware.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -87,7 +111,7 @@ ASGI_APPLICATION = "config.asgi.application"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "live.layers.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1}]},
+        "CONFIG": {"hosts": [{"address": REDIS_URLS["channels"], "socket_connect_timeout": 1}]},
     },
 }
 
@@ -117,9 +141,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     # `django.core.cache.cache`: unused by the shop so far, and shared by every replica when it is used.
-    "default": redis_cache(),
+    "default": redis_cache("cache", REDIS_URLS["cache"]),
     # Sessions get an alias of their own: a Redis outage is a quick error, not a silent logout.
-    "sessions": redis_cache("session"),
+    "sessions": redis_cache("session", REDIS_URLS["sessions"]),
 }
 
 # Sessions: in Redis, where every replica finds them.
@@ -159,7 +183,7 @@ SIMPLE_JWT = {
     "ISSUER": env("JWT_ISSUER", default="shop"),
 }
 # Access tokens revoked at logout, until they would have expired anyway.
-CACHES["tokens"] = redis_cache("token")
+CACHES["tokens"] = redis_cache("token", REDIS_URLS["limits"])
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -212,4 +236,4 @@ LOGGING = {
 RATELIMIT_USE_CACHE = "ratelimit"
 # SET NX with a TTL, then an atomic INCR: exact across replicas, and every counter expires. No
 # IGNORE_EXCEPTIONS: a Redis outage is an error, never a limit that silently opens.
-CACHES["ratelimit"] = redis_cache("ratelimit")
+CACHES["ratelimit"] = redis_cache("ratelimit", REDIS_URLS["limits"])

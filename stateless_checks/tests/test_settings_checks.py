@@ -78,7 +78,9 @@ def test_sessions_in_the_database_signed_cookies_or_redis_are_not_flagged(settin
 def test_a_session_cache_that_ignores_redis_errors_is_hardening_advice(settings, stateless_ids):
     """IGNORE_EXCEPTIONS on the session cache turns a Redis outage into silent logouts: shared state that
     fails quietly, reported under stateless_hardening, not as state a replica keeps."""
-    settings.CACHES = {**settings.CACHES, "shared": {"BACKEND": REDIS, "OPTIONS": {"IGNORE_EXCEPTIONS": True}}}
+    shared = settings.CACHES["shared"]
+    options = {**shared["OPTIONS"], "IGNORE_EXCEPTIONS": True}
+    settings.CACHES = {**settings.CACHES, "shared": {**shared, "OPTIONS": options}}
     assert (stateless_ids(), stateless_ids("stateless_hardening")) == ([], ["stateless.W003"])
 
 
@@ -91,6 +93,82 @@ def test_the_global_ignore_exceptions_setting_counts_for_the_session_cache(setti
 def test_ignore_exceptions_on_a_cache_sessions_do_not_use_is_not_flagged(settings, stateless_ids):
     """Losing a page cache during an outage is fine; only the session cache matters here."""
     settings.CACHES = {**settings.CACHES, "pages": {"BACKEND": REDIS, "OPTIONS": {"IGNORE_EXCEPTIONS": True}}}
+    assert stateless_ids("stateless_hardening") == []
+
+
+def test_a_session_cache_that_pickles_is_flagged(settings, stateless_ids):
+    """django-redis pickles unless told otherwise: one key written into Redis runs code on every replica."""
+    shared = settings.CACHES["shared"]
+    settings.CACHES = {**settings.CACHES, "shared": {**shared, "OPTIONS": {}}}
+    assert (stateless_ids(), stateless_ids("stateless_hardening")) == ([], ["stateless.W005"])
+
+
+def test_django_s_own_redis_backend_always_pickles(settings, stateless_ids):
+    redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://u:p@127.0.0.1:6379"}
+    settings.CACHES = {**settings.CACHES, "shared": redis}
+    assert stateless_ids("stateless_hardening") == ["stateless.W005"]
+
+
+def test_a_cache_sessions_do_not_use_may_pickle(settings, stateless_ids):
+    """Only what sessions are read back with is reported; the serializer matters where the session is."""
+    pages = {"BACKEND": REDIS, "LOCATION": "redis://pages:secret@127.0.0.1:6379/1"}
+    settings.CACHES = {**settings.CACHES, "pages": pages}
+    assert stateless_ids("stateless_hardening") == []
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"CACHES": {"LOCATION": "redis://127.0.0.1:6379/0"}},
+        {"CACHES": {"LOCATION": ["redis://u:p@redis-a:6379/0", "redis://redis-b:6379/0"]}},
+        {"CHANNEL_LAYERS": {"hosts": ["redis://127.0.0.1:6379/0"]}},
+        {"CHANNEL_LAYERS": {"hosts": [{"address": "rediss://redis.example.com:6380/0"}]}},
+        {"CHANNEL_LAYERS": {}},
+    ],
+)
+def test_a_redis_without_a_password_is_flagged_outside_debug(settings, stateless_ids, where):
+    """Every replica trusts what Redis returns: a Redis anyone who reaches it may write to is reported."""
+    if "CACHES" in where:
+        settings.CACHES = {**settings.CACHES, "shared": {**settings.CACHES["shared"], **where["CACHES"]}}
+    else:
+        layer = {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": where["CHANNEL_LAYERS"]}
+        settings.CHANNEL_LAYERS = {"default": layer}
+    assert stateless_ids("stateless_hardening") == ["stateless.W006"]
+    settings.DEBUG = True
+    assert stateless_ids("stateless_hardening") == []
+
+
+def test_a_password_beside_the_url_counts(settings, stateless_ids):
+    shared = settings.CACHES["shared"]
+    options = {**shared["OPTIONS"], "PASSWORD": "secret"}
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {**shared, "LOCATION": "redis://127.0.0.1:6379/0", "OPTIONS": options},
+    }
+    assert stateless_ids("stateless_hardening") == []
+
+
+class _Redis:
+    def __init__(self, policy=None, error=None):
+        self.policy, self.error = policy, error
+
+    def config_get(self, name):
+        if self.error:
+            raise self.error
+        return {name: self.policy}
+
+
+@pytest.mark.parametrize("policy", ["allkeys-lru", "volatile-lru", "allkeys-random", "volatile-ttl"])
+def test_a_session_redis_that_evicts_is_flagged_when_its_policy_can_be_read(monkeypatch, stateless_ids, policy):
+    """Sessions carry a TTL, so volatile-* policies drop them too; only noeviction keeps them."""
+    monkeypatch.setattr("django_redis.get_redis_connection", lambda alias: _Redis(policy))
+    assert stateless_ids("stateless_hardening") == ["stateless.W007"]
+
+
+@pytest.mark.parametrize("redis", [_Redis("noeviction"), _Redis(error=PermissionError("NOPERM"))])
+def test_a_session_redis_that_does_not_evict_or_does_not_say_is_not_flagged(monkeypatch, stateless_ids, redis):
+    """The shop's own users may not run CONFIG, nor may many managed Redis: unreadable is not a finding."""
+    monkeypatch.setattr("django_redis.get_redis_connection", lambda alias: redis)
     assert stateless_ids("stateless_hardening") == []
 
 

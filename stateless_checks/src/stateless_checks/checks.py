@@ -13,6 +13,7 @@ import functools
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django
 from django.apps import apps
@@ -41,6 +42,9 @@ STORE_CACHES = {k: v for k, v in PER_PROCESS_CACHES.items() if not k.endswith("D
 # Cache.incr() there is a read and then a write: two requests at once count one.
 NON_ATOMIC_CACHES = {"django.core.cache.backends.db.DatabaseCache": "has no atomic increment"}
 DJANGO_REDIS = "django_redis.cache.RedisCache"
+DJANGO_REDIS_PICKLE = "django_redis.serializers.pickle.PickleSerializer"
+# Django's own Redis backend pickles every value, and takes no other serializer.
+DJANGO_CACHE_REDIS = "django.core.cache.backends.redis.RedisCache"
 FILE_SESSIONS = "django.contrib.sessions.backends.file"
 CACHE_SESSIONS = "django.contrib.sessions.backends.cache"
 CACHED_DB_SESSIONS = "django.contrib.sessions.backends.cached_db"
@@ -49,6 +53,7 @@ LOCAL_STORAGES = {
     "django.core.files.storage.InMemoryStorage": "in this process's memory",
 }
 IN_MEMORY_CHANNEL_LAYER = "channels.layers.InMemoryChannelLayer"
+REDIS_CHANNEL_LAYERS = ("channels_redis.core.RedisChannelLayer", "channels_redis.pubsub.RedisPubSubChannelLayer")
 JWT_BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
 AXES_CACHE_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_DEFAULT_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
@@ -229,6 +234,106 @@ def check_session_cache_outage(app_configs, **kwargs):
             "SOCKET_CONNECT_TIMEOUT and SOCKET_TIMEOUT, so an outage is a quick error. " + _docs("01-sessions"),
             obj=f"CACHES[{alias!r}]",
             id="stateless.W003",
+        )
+    ]
+
+
+def _pickles(alias: str) -> str | None:
+    """The pickling serializer the cache `alias` reads values back with, if it does."""
+    config = settings.CACHES.get(alias, {})
+    backend = config.get("BACKEND", "")
+    if _is_a(backend, DJANGO_CACHE_REDIS):
+        return "pickle"
+    if _is_a(backend, DJANGO_REDIS):
+        serializer = config.get("OPTIONS", {}).get("SERIALIZER", DJANGO_REDIS_PICKLE)
+        return serializer if _is_a(serializer, DJANGO_REDIS_PICKLE) else None
+    return None
+
+
+@register(HARDENING_TAG)
+def check_session_cache_serializer(app_configs, **kwargs):
+    alias = settings.SESSION_CACHE_ALIAS
+    uses_cache = _session_engine_is(CACHE_SESSIONS) or _session_engine_is(CACHED_DB_SESSIONS)
+    if not uses_cache or not (serializer := _pickles(alias)):
+        return []
+    return [
+        checks.Warning(
+            f'Sessions are read back from the cache "{alias}" with {serializer}: whoever can write one key into '
+            "that Redis runs code on every replica that loads it.",
+            hint='Give the alias a serializer that only decodes data: OPTIONS["SERIALIZER"] = '
+            '"django_redis.serializers.json.JSONSerializer" (or the msgpack one). ' + _docs("01-sessions"),
+            obj=f"CACHES[{alias!r}]",
+            id="stateless.W005",
+        )
+    ]
+
+
+def _redis_locations() -> list[tuple[str, str, bool]]:
+    """(setting, URL, whether a password is given beside it) for every Redis cache and channel layer."""
+    found = []
+    for alias, config in settings.CACHES.items():
+        if not (_is_a(config.get("BACKEND", ""), DJANGO_REDIS) or _is_a(config.get("BACKEND", ""), DJANGO_CACHE_REDIS)):
+            continue
+        locations = config.get("LOCATION") or []
+        beside = bool(config.get("OPTIONS", {}).get("PASSWORD"))
+        for url in [locations] if isinstance(locations, str) else locations:
+            found.append((f"CACHES[{alias!r}]", url, beside))
+    for alias, config in getattr(settings, "CHANNEL_LAYERS", {}).items():
+        if not any(_is_a(config.get("BACKEND", ""), layer) for layer in REDIS_CHANNEL_LAYERS):
+            continue
+        for host in config.get("CONFIG", {}).get("hosts") or ["redis://localhost:6379"]:
+            if isinstance(host, str):
+                found.append((f"CHANNEL_LAYERS[{alias!r}]", host, False))
+            elif isinstance(host, dict) and "address" in host:
+                found.append((f"CHANNEL_LAYERS[{alias!r}]", host["address"], bool(host.get("password"))))
+            elif isinstance(host, dict) and "sentinels" not in host:
+                found.append(
+                    (f"CHANNEL_LAYERS[{alias!r}]", "redis://{host}".format(**host), bool(host.get("password")))
+                )
+    return found
+
+
+@register(HARDENING_TAG)
+def check_redis_credentials(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    return [
+        checks.Warning(
+            f"Connects to Redis at {urlsplit(url).hostname} with no password: "
+            "every replica trusts what that Redis returns, and anyone who reaches it may read and write sessions.",
+            hint="Give each purpose a Redis ACL user of its own, limited to its commands and keys, and its password "
+            "from the environment, in the URL (redis://user:password@host:6379/0). " + _docs("01-sessions"),
+            obj=setting,
+            id="stateless.W006",
+        )
+        for setting, url, beside in _redis_locations()
+        if not beside and not urlsplit(url).password and urlsplit(url).scheme in ("redis", "rediss")
+    ]
+
+
+@register(HARDENING_TAG)
+def check_session_eviction(app_configs, **kwargs):
+    """Asks the session cache's Redis for its eviction policy; a Redis that does not answer or does not say
+    (the shop's users may not run CONFIG, and many managed ones refuse it) is not reported."""
+    alias = settings.SESSION_CACHE_ALIAS
+    if not _session_engine_is(CACHE_SESSIONS) or not _is_a(_cache_backend(alias) or "", DJANGO_REDIS):
+        return []
+    try:
+        from django_redis import get_redis_connection
+
+        policy = get_redis_connection(alias).config_get("maxmemory-policy").get("maxmemory-policy")
+    except Exception:  # noqa: BLE001 - unreadable is not a finding
+        return []
+    if policy in (None, "noeviction"):
+        return []
+    return [
+        checks.Warning(
+            f'The Redis of the session cache "{alias}" evicts keys under memory pressure (maxmemory-policy '
+            f"{policy}): a full Redis logs visitors out and empties their carts, and can drop revocations.",
+            hint="Run the Redis that keeps sessions and revocations with maxmemory-policy noeviction (writes fail "
+            "loudly when it is full), and put what may be evicted in another instance. " + _docs("07-deploys"),
+            obj=f"CACHES[{alias!r}]",
+            id="stateless.W007",
         )
     ]
 
