@@ -98,7 +98,7 @@ def secrets_environment() -> dict[str, str]:
 
 def compose_services(environ=None) -> dict:
     compose = yaml.safe_load(COMPOSE_FILE.read_text())
-    return interpolate(compose["services"], {**secrets_environment(), **(os.environ if environ is None else environ)})
+    return interpolate(compose["services"], {**secrets_environment(), **os.environ} if environ is None else environ)
 
 
 def compose_secrets(services: dict) -> dict:
