@@ -116,8 +116,11 @@ def test_when_one_cart_is_checked_out_six_times_at_once_over_the_api_then_one_or
     for thread in threads:
         thread.join(timeout=30)
 
-    orders = api.orders().json()
+    listed = api.orders()
+    assert listed.status_code == 200, f"the order list: {listed.status_code} {listed.text[:200]}"
+    orders = listed.json()
     assert len(orders) == 1, orders
+    assert None not in answers, "a checkout did not come back within 30 s"
     assert {answer.json()["id"] for answer in answers if answer.status_code == 201} == {orders[0]["id"]}
 
 
