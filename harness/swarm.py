@@ -176,30 +176,49 @@ def up(*, test: bool = False) -> None:
         print(f"{tree}/: {topology.url}")
 
 
+def removed(kind: str, ids: list[str]) -> bool:
+    """`docker <kind> rm`, where one already gone counts as removed (Swarm removes networks on its own time)."""
+    try:
+        docker(kind, "rm", *ids)
+    except RuntimeError as exc:
+        if "not found" not in str(exc) and "No such" not in str(exc):
+            raise
+        leftover = [i for i in ids if i in docker(kind, "ls", *(["--all"] if kind == "container" else []), "--quiet")]
+        return not leftover
+    return True
+
+
 def down() -> None:
-    if swarm_state() == "active":
-        for tree in TREES:
-            docker("stack", "rm", stack_name(tree))
-        # `docker stack rm` returns at once; its containers, networks and then volumes go after.
-        labels = [f"label=com.docker.stack.namespace={stack_name(tree)}" for tree in TREES]
-        for label in labels:
-            wait_until(
-                lambda f=label: not docker("container", "ls", "--quiet", "--filter", f).split(),
-                what="the stacks' containers stopped",
-                deadline=120,
-                interval=0.5,
-            )
-            # Swarm leaves the exited containers of a finished job (the setup) behind.
-            for kind in ("container", "network", "volume"):
-                leftover = docker(kind, "ls", *(["--all"] if kind == "container" else []), "--quiet", "--filter", label)
-                if leftover.split():
-                    ids = leftover.split()
-                    wait_until(
-                        lambda k=kind, ids=ids: docker(k, "rm", *ids) is not None,
-                        what=f"the stacks' {kind}s removed",
-                        deadline=60,
-                        interval=0.5,
-                    )
-    if INITIALISED.exists():
-        docker("swarm", "leave", "--force")
-        INITIALISED.unlink()
+    try:
+        if swarm_state() == "active":
+            remove_stacks()
+    finally:
+        # Left as it was found, whatever went wrong above.
+        if INITIALISED.exists():
+            docker("swarm", "leave", "--force")
+            INITIALISED.unlink()
+
+
+def remove_stacks() -> None:
+    for tree in TREES:
+        docker("stack", "rm", stack_name(tree))
+    # `docker stack rm` returns at once; its containers, networks and then volumes go after.
+    labels = [f"label=com.docker.stack.namespace={stack_name(tree)}" for tree in TREES]
+    for label in labels:
+        wait_until(
+            lambda f=label: not docker("container", "ls", "--quiet", "--filter", f).split(),
+            what="the stacks' containers stopped",
+            deadline=120,
+            interval=0.5,
+        )
+        # Swarm leaves the exited containers of a finished job (the setup) behind.
+        for kind in ("container", "network", "volume"):
+            leftover = docker(kind, "ls", *(["--all"] if kind == "container" else []), "--quiet", "--filter", label)
+            if leftover.split():
+                ids = leftover.split()
+                wait_until(
+                    lambda k=kind, ids=ids: removed(k, ids),
+                    what=f"the stacks' {kind}s removed",
+                    deadline=60,
+                    interval=0.5,
+                )
