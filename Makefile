@@ -69,11 +69,9 @@ suite: bootstrap  ## the behavioral suite on every topology, checked against tes
 suite-postgres: bootstrap  ## after x2 once more, on a PostgreSQL server of its own (or the one DATABASE_URL names)
 	$(PYTEST) tests -q --topology after-2 --database postgres
 
-# swarm-test is not part of it yet: before/'s expected failures through the load balancer depend on how
-# nginx spreads requests over Swarm's DNS answers, and two runs each had one test pass that should fail.
-test: lint docs-check compose-check kubernetes-check unit checks suite suite-postgres bench-smoke drills  ## everything CI runs, compose-test too where a Docker engine works
-	@if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then $(MAKE) compose-test; \
-	else echo "docker compose does not work here: compose-test skipped"; fi
+test: lint docs-check compose-check kubernetes-check unit checks suite suite-postgres bench-smoke drills  ## everything CI runs, compose-test and swarm-test too where a Docker engine works
+	@if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then $(MAKE) compose-test swarm-test; \
+	else echo "docker compose does not work here: compose-test and swarm-test skipped"; fi
 
 compose-check: venv  ## the compose files against the Compose Specification, the Dockerfile through hadolint
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec compose/compose.yaml compose/compose.test.yaml
@@ -94,14 +92,15 @@ compose-down: $(SECRETS)/redis.env  ## stop the Compose stacks and drop their vo
 	$(COMPOSE) down -v --remove-orphans
 
 # compose.test.yaml also publishes each replica on an ephemeral 127.0.0.1 port, for the A/B tests.
-compose-test: venv $(SECRETS)/redis.env  ## both shops under Docker Compose, the suite against :8001 and :8002, then down
+compose-test: venv $(SECRETS)/redis.env  ## both shops under Docker Compose, the suite against :8001 and :8002, a redeploy under load (.results/deploys-compose.md), then down
 	@trap 'rc=$$?; [ $$rc = 0 ] || $(COMPOSE) -f compose/compose.test.yaml logs --tail 30; \
 	  $(COMPOSE) -f compose/compose.test.yaml down -v --remove-orphans --timeout 5 >/dev/null 2>&1' EXIT; \
 	$(COMPOSE) -f compose/compose.test.yaml down -v --remove-orphans >/dev/null 2>&1; \
 	$(COMPOSE) -f compose/compose.test.yaml up -d --build --wait --wait-timeout 300; \
 	$(PYTEST) tests -v --topology compose-before-2 --topology compose-after-2 --results $(RESULTS)/compose.json; \
 	$(PY) -m tests.scorecard $(RESULTS)/compose.json; \
-	$(PY) -m harness spread
+	$(PY) -m harness spread; \
+	$(PY) -m drills.deploys --compose
 
 # Swarm ignores build:, so compose builds the images the stacks name (compose/swarm.py derives them
 # from compose.yaml). Ports of their own, so the compose stacks can run alongside.

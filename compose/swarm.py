@@ -123,8 +123,10 @@ def files_as_configs(service: dict, configs: dict, stack_prefix: str) -> None:
         service["volumes"] = volumes
 
 
-def stack(tree: str, *, test: bool = False, environ=None) -> dict:
-    """The stack of one shop: its setup job, its replicas, its load balancer and what they share."""
+def stack(tree: str, *, test: bool = False, environ=None, green: str | None = None, green_replicas: int = 2) -> dict:
+    """The stack of one shop: its setup job, its replicas, its load balancer and what they share. With
+    `green` (an image), a second colour of the replicas beside the first, for blue/green and canary
+    deploys: `<tree>-web-green`, which nginx reaches once told to (drills/deploys.py)."""
     services = compose_services(environ)
     picked = {
         name: copy.deepcopy(services[name]) for name in [*SHARED[tree], f"{tree}-setup", f"{tree}-web", f"{tree}-lb"]
@@ -164,6 +166,12 @@ def stack(tree: str, *, test: bool = False, environ=None) -> dict:
     }
     if test:
         web["ports"] = [{"target": 8000, "protocol": "tcp", "mode": "host"}]
+    if green:
+        picked[f"{tree}-web-green"] = {
+            **copy.deepcopy(web),
+            "image": green,
+            "deploy": {**web["deploy"], "replicas": green_replicas},
+        }
 
     lb = picked[f"{tree}-lb"]
     lb["environment"]["NGINX_RESOLVER_VALID"] = "1s"

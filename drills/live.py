@@ -33,6 +33,8 @@ class LiveClient:
         self.closes = 0
         self.reconnect_times: list[float] = []  # from a close to the snapshot on the next connection
         self.refusals: list = []  # failed reconnection attempts: a status code or an error name
+        self.spans: list[list] = []  # [connected at, closed at or None]: when the page was listening
+        self.versions: Counter = Counter()  # X-App-Version of the replica behind each connection
         self._random = random.Random(seed)  # noqa: S311 - live.js's jitter, repeatable
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -46,6 +48,10 @@ class LiveClient:
         """Keep showing figures, and reconnect on close, until stop()."""
         self._thread.start()
 
+    def listening(self, start: float, end: float) -> bool:
+        """Whether this page's socket was open from `start` to `end` without a break."""
+        return any(opened <= start and (closed is None or closed >= end) for opened, closed in self.spans)
+
     def stop(self) -> None:
         self._stop.set()
         self.socket.close()
@@ -57,6 +63,8 @@ class LiveClient:
         try:
             self.values.append(self.socket.next()["stock"])  # the snapshot
             self.replica = self.socket.served_by  # config/asgi.py adds it to the handshake
+            self.versions[self.socket.connection.response.headers.get("X-App-Version", "?")] += 1
+            self.spans.append([time.monotonic(), None])
         except BaseException:
             self.socket.close()
             raise
@@ -70,6 +78,8 @@ class LiveClient:
             except ConnectionClosed:
                 pass
             code = connection.close_code
+            if self.spans and self.spans[-1][1] is None:
+                self.spans[-1][1] = time.monotonic()
             if self._stop.is_set() or (code is not None and 4000 <= code < 5000):
                 return  # live.js stops on 4xxx: a final answer
             closed_at = time.monotonic()

@@ -344,6 +344,7 @@ class Topology:
             "NGINX_UPSTREAM_SERVERS": servers,
             "NGINX_STICKY": "on" if self.sticky else "off",
             "NGINX_BACKEND": "shop",
+            "NGINX_CANARY": "",
             # Unused here (the upstream group needs no look-up), but the template names it.
             "NGINX_LOCAL_RESOLVERS": "127.0.0.1",
             "NGINX_RESOLVER_VALID": "5s",

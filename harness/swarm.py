@@ -8,6 +8,10 @@ replica also publishes :8000 on a random port of the host (host mode, as Swarm's
 not route here); `docker inspect` of each task tells which, so tests log in on replica A and read on
 replica B. A redeploy is Swarm's rolling update (`docker service update --force`), a scale-out
 `docker service scale`: both return once Swarm reports the service converged.
+
+Blue/green and canary add a second colour of the replicas, `<tree>-web-green` (the same service with
+another image, on the same Redis, S3 and database), and move traffic with `route()`: nginx's template
+rendered again inside the running load balancer, by the image's own entrypoint, and a graceful reload.
 """
 
 from __future__ import annotations
@@ -80,6 +84,19 @@ class SwarmTopology:
     def url(self) -> str:
         return f"http://127.0.0.1:{stack_files.PORTS[self.tree]}"
 
+    @property
+    def green(self) -> str:
+        return f"{self.service}-green"
+
+    @property
+    def backend(self) -> str:
+        """What nginx proxies to when nothing is switched: the replicas' DNS name (compose.yaml's NGINX_BACKEND)."""
+        return f"{self.tree}-web:8000"
+
+    @property
+    def green_backend(self) -> str:
+        return f"{self.tree}-web-green:8000"
+
     def start(self) -> SwarmTopology:
         wait_until(
             lambda: requests.get(f"{self.url}/healthz", timeout=2).ok,
@@ -112,16 +129,55 @@ class SwarmTopology:
         self._find_replicas(count)
         self.wait_for_load_balancer()
 
+    def deploy_green(self, image: str, replicas: int) -> list[SwarmReplica]:
+        """The second colour beside the first, with `image`, and its tasks once each is ready. Deployed as part
+        of the stack (the first colour's spec is unchanged, so Swarm leaves its tasks alone)."""
+        stack = stack_files.stack(self.tree, test=True, green=image, green_replicas=replicas)
+        docker(
+            "stack", "deploy", "--compose-file", "-", stack_name(self.tree),
+            input=stack_files.yaml.safe_dump(stack, sort_keys=False),
+        )  # fmt: skip
+        return self.ready_tasks(self.green, replicas)
+
+    def remove_green(self) -> None:
+        docker("service", "rm", self.green)
+        label = f"label=com.docker.swarm.service.name={self.green}"
+        wait_until(
+            lambda: not docker("container", "ls", "--all", "--quiet", "--filter", label).split(),
+            what=f"{self.green}'s containers gone",
+            deadline=120,
+            interval=0.5,
+        )
+
+    def route(self, backend: str | None = None, canary: str = "") -> None:
+        """Point nginx at `backend` (default: the first colour), with `canary` ("10% <backend>;") on top: the
+        template rendered again by the image's entrypoint with these two values, checked, then a graceful
+        reload. Open connections stay on the old workers until they close."""
+        lb = docker("ps", "--quiet", "--filter", f"label=com.docker.swarm.service.name={self.lb_service}").split()
+        if len(lb) != 1:
+            raise RuntimeError(f"{self.lb_service}: expected one running container, found {lb}")
+        values = ["-e", f"NGINX_BACKEND={backend or self.backend}", "-e", f"NGINX_CANARY={canary}"]
+        docker("exec", *values, lb[0], "/docker-entrypoint.sh", "nginx", "-t", "-q")
+        docker("exec", lb[0], "nginx", "-s", "reload")
+
+    @property
+    def lb_service(self) -> str:
+        return f"{stack_name(self.tree)}_{self.tree}-lb"
+
     def _find_replicas(self, count: int | None = None) -> None:
         wanted = (
             count or json.loads(docker("service", "inspect", self.service))[0]["Spec"]["Mode"]["Replicated"]["Replicas"]
         )
-        self.replicas = wait_until(
-            lambda: self._ready_replicas(wanted), what=f"{wanted} ready {self.service} tasks", deadline=120
+        self.replicas = self.ready_tasks(self.service, wanted)
+
+    def ready_tasks(self, service: str, wanted: int) -> list[SwarmReplica]:
+        """The `wanted` running tasks of `service`, once each answers /readyz on its published port."""
+        return wait_until(
+            lambda: self._ready_replicas(service, wanted), what=f"{wanted} ready {service} tasks", deadline=180
         )
 
-    def _ready_replicas(self, wanted: int) -> list[SwarmReplica] | None:
-        tasks = docker("service", "ps", "--quiet", "--filter", "desired-state=running", self.service).split()
+    def _ready_replicas(self, service: str, wanted: int) -> list[SwarmReplica] | None:
+        tasks = docker("service", "ps", "--quiet", "--filter", "desired-state=running", service).split()
         replicas = []
         for task in json.loads(docker("inspect", *tasks)) if tasks else []:
             ports = task["Status"].get("PortStatus", {}).get("Ports", [])

@@ -14,6 +14,9 @@ class TopologySpec(NamedTuple):
     # "compose": the Docker Compose stacks, already running (harness/compose.py);
     # "swarm": the Docker Swarm stacks, already running (harness/swarm.py).
     stack: str = "local"
+    # How nginx picks a replica per request: "round-robin" alternates; "random" is nginx before 1.27.3
+    # proxying to a DNS name (Swarm's dnsrr), where each request goes to a random address of the answer.
+    routing: str = "round-robin"
 
 
 TOPOLOGIES = {
@@ -26,8 +29,8 @@ TOPOLOGIES = {
         TopologySpec("after-2", "after", 2),
         TopologySpec("compose-before-2", "before", 2, stack="compose"),
         TopologySpec("compose-after-2", "after", 2, stack="compose"),
-        TopologySpec("swarm-before-2", "before", 2, stack="swarm"),
-        TopologySpec("swarm-after-2", "after", 2, stack="swarm"),
+        TopologySpec("swarm-before-2", "before", 2, stack="swarm", routing="random"),
+        TopologySpec("swarm-after-2", "after", 2, stack="swarm", routing="random"),
     ]
 }
 LOCAL_TOPOLOGIES = [name for name, spec in TOPOLOGIES.items() if spec.stack == "local"]

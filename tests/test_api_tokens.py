@@ -1,5 +1,6 @@
 """API tokens: the JSON API's bearer tokens, issued by one replica and presented to any."""
 
+import pytest
 import requests
 
 from harness import ApiClient, Visitor
@@ -60,11 +61,13 @@ def journey(topology, http) -> list[int]:
 EXPECTED_JOURNEY = [200] * 8 + [200] * 3 + [200] + [401, 401]
 
 
+@pytest.mark.load_balanced
 def test_an_api_client_without_cookies_keeps_working_through_the_load_balancer(topology):
     """A client that keeps no cookies (curl, a phone app) signs in, works, refreshes and logs out."""
     assert journey(topology, requests) == EXPECTED_JOURNEY
 
 
+@pytest.mark.load_balanced
 def test_an_api_client_that_keeps_cookies_keeps_working_through_the_load_balancer(topology):
     """The same journey from a client that keeps cookies, as a browser's fetch() does."""
     assert journey(topology, requests.Session()) == EXPECTED_JOURNEY

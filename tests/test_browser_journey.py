@@ -12,6 +12,7 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / ".results"
 
 # Enough to show the contrast; the other topologies are covered by the HTTP tests.
 @pytest.mark.topologies("before-2", "after-2")
+@pytest.mark.load_balanced
 def test_in_a_browser_you_stay_logged_in_keep_your_cart_and_see_stock_change_live(topology, chromium):
     """In Chromium you log in, fill your cart, reload a few times, and see a stock change arrive without reloading."""
     staff = Visitor(topology.replica(1).url)  # staff works on replica B, the customer goes through nginx

@@ -3,6 +3,7 @@
 import re
 import threading
 
+import pytest
 import requests
 
 from harness import ApiClient, Visitor
@@ -18,6 +19,7 @@ def test_when_added_to_the_cart_on_one_replica_then_the_other_shows_it(topology)
     assert visitor.at(topology.replica(1)).cart() == {mug: 2}
 
 
+@pytest.mark.load_balanced
 def test_when_shopping_through_the_load_balancer_then_the_cart_follows_you_to_checkout(visitor):
     """Through the load balancer you log in, fill your cart, look at it a few times and check out."""
     visitor.sign_up()
@@ -125,6 +127,7 @@ def test_when_one_cart_is_checked_out_six_times_at_once_over_the_api_then_one_or
     assert {answer.json()["id"] for answer in answers if answer.status_code == 201} == {orders[0]["id"]}
 
 
+@pytest.mark.load_balanced
 def test_when_an_old_checkout_form_is_sent_again_with_a_new_cart_then_the_new_cart_stays(visitor):
     """You placed an order, filled a new cart, then your browser resent the old checkout form: the shop
     shows the order you placed, and your new cart is neither checked out nor emptied."""

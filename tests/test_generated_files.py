@@ -1,5 +1,7 @@
 """Generated files: the invoice PDF the shop draws for an order, downloaded later."""
 
+import pytest
+
 from harness import PASSWORD, Visitor
 
 
@@ -29,6 +31,7 @@ def test_when_an_invoice_is_generated_on_one_replica_then_the_other_can_download
     assert download.content.startswith(b"%PDF-")
 
 
+@pytest.mark.load_balanced
 def test_when_shopping_through_the_load_balancer_then_the_invoice_downloads_every_time(topology):
     """Through the load balancer you order, have the invoice drawn, and download it again and again."""
     product_id = a_product(topology.replica(0))

@@ -40,6 +40,7 @@ def test_when_failed_logins_are_spread_over_both_replicas_then_the_sixth_is_refu
     assert sixth.status_code == 429
 
 
+@pytest.mark.load_balanced
 def test_when_logins_fail_through_the_load_balancer_then_the_sixth_is_refused(topology):
     """Five wrong passwords through the load balancer use up the allowance: the sixth try is refused, even right."""
     username = new_user(topology)

@@ -1,5 +1,6 @@
 """Sessions: who you are, remembered between requests."""
 
+import pytest
 import requests
 
 from harness import Visitor
@@ -13,6 +14,7 @@ def test_when_logged_in_on_one_replica_then_the_other_knows_who_you_are(topology
     assert visitor.at(topology.replica(1)).signed_in_as() == username
 
 
+@pytest.mark.load_balanced
 def test_when_logged_in_through_the_load_balancer_then_every_page_knows_you(visitor):
     """Logged in through the load balancer, you stay logged in on every page you open."""
     username = visitor.sign_up()
