@@ -331,8 +331,8 @@ def redis_failover(topology, report: Report, users: int = 4) -> None:
             wait_until(lambda: all(len(times) >= 5 for times in load.acknowledged), what="carts being written")
             late = Visitor(topology.url)  # signed up inside the replication window: what may be lost
             late_name = late.sign_up()
+            killed = topology.kill_redis_primary()  # returns once the process is gone
             killed_at = time.monotonic()
-            killed = topology.kill_redis_primary()
             wait_until(lambda: topology.failed_over(killed), what="Sentinel's failover", deadline=30)
             promoted = time.monotonic() - killed_at
 
@@ -377,7 +377,8 @@ def redis_failover(topology, report: Report, users: int = 4) -> None:
     row.note = (
         f"the shop answered again {recovery:.1f}s after the kill (target {FAILS_OVER_WITHIN:.0f}s; Sentinel promoted "
         f"{topology.redis_primary()} at {promoted:.1f}s); meanwhile {len(during)} requests: {fast_503} fast 503s, "
-        f"{codes.count(500)} 500s, {slow} slower than {ANSWERS_WITHIN:.0f}s or unanswered ({statuses(codes)}; "
+        f"{codes.count(500)} 500s, {slow} slower than {ANSWERS_WITHIN:.0f}s or unanswered (slowest "
+        f"{max((took for _, took in during), default=0):.2f}s; {statuses(codes)}; "
         f"0 = no answer); afterwards {statuses(after)}; sessions kept {still}/{len(visitors)}, the one signed up "
         f"just before the kill {late_kept}; cart writes acknowledged {sum(map(len, load.acknowledged))}, lost {lost} "
         f"(older than the {REPLICATION_WINDOW:.0f}s replication window: {lost_old}); live page resynced {resynced}; "
