@@ -287,7 +287,8 @@ class Topology:
 
         for port in self.sentinel_ports:
             try:
-                address = redis.Redis(port=port, socket_timeout=1).sentinel_get_master_addr_by_name(SENTINEL_MASTER)
+                with redis.Redis(port=port, socket_timeout=1) as sentinel:
+                    address = sentinel.sentinel_get_master_addr_by_name(SENTINEL_MASTER)
             except redis.RedisError:
                 continue
             if address:
@@ -302,8 +303,10 @@ class Topology:
 
     def failed_over(self, killed: str) -> bool:
         """Sentinel names a primary other than `killed`, and that server says it is one."""
-        primary = self.redis_primary()
-        return primary != killed and self.redis_client().role()[0] == b"master"
+        if self.redis_primary() == killed:
+            return False
+        with self.redis_client(socket_timeout=1) as primary:
+            return primary.role()[0] == b"master"
 
     def manage(self, *args: str, instance_dir: Path | None = None) -> str:
         """`manage.py <args>` of the tree with the replicas' environment, as an operator runs it; its output."""
@@ -516,7 +519,8 @@ class Topology:
             import redis
 
             for port in self.sentinel_ports:
-                master = redis.Redis(port=port, socket_timeout=1).sentinel_master(SENTINEL_MASTER)
+                with redis.Redis(port=port, socket_timeout=1) as sentinel:
+                    master = sentinel.sentinel_master(SENTINEL_MASTER)
                 if master["num-slaves"] < 1 or master["num-other-sentinels"] < 2:
                     return False
             return True
