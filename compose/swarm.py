@@ -37,7 +37,8 @@ PORTS = {"before": 8011, "after": 8012}
 MINIO_PORT = 9010
 # The overlay network of each stack: uvicorn believes X-Forwarded-For from it only (nginx has no fixed address).
 SUBNETS = {"before": "172.30.91.0/24", "after": "172.30.92.0/24"}
-SHARED = {"before": ["postgres"], "after": ["postgres", "redis", "minio"]}
+REDIS = ["redis", "redis-replica", "redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3"]
+SHARED = {"before": ["postgres"], "after": ["postgres", *REDIS, "minio"]}
 
 # uvicorn drains for up to 20 s on SIGTERM (UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN in the Dockerfile).
 STOP_GRACE_PERIOD = "30s"

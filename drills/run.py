@@ -1,5 +1,6 @@
-"""Run every drill against after x2, then the contrast drills against before x2 with sticky sessions; print the
-tables, write them to .results/drills.md, exit 1 on a failed hard target or a contrast that did not break.
+"""Run every drill against after x2 (the failover drills on after x2 with Redis behind Sentinel), then the contrast
+drills against before x2 with sticky sessions; print the tables, write them to .results/drills.md, exit 1 on a failed
+hard target or a contrast that did not break.
 
 python -m drills.run [--only tokens,live_after_kill,before:kill_replica,...] [--doc]
 (`--only before` runs every contrast drill; `--doc`, as `make drills-doc` does, also puts the tables in
@@ -19,7 +20,9 @@ from drills.report import Report
 from harness import ROOT, Topology
 from harness.pages import write_block
 
-DRILLS = {drill.__name__: drill for drill in [*catalogs.CATALOGS, *faults.FAULTS, *live.LIVE, *store.STORE]}
+DRILLS = {
+    drill.__name__: drill for drill in [*catalogs.CATALOGS, *faults.FAULTS, *live.LIVE, *store.STORE, *store.FAILOVER]
+}
 # The same drills on before x2 with sticky sessions, what teams try first, and how before/ must break them.
 CONTRAST = {
     faults.kill_replica: "users pinned to B lose their session",
@@ -61,8 +64,11 @@ def main() -> int:
 
     report = Report()
     started = time.monotonic()
-    if chosen:
-        run(Topology("after", 2), chosen, report)
+    plain = [drill for drill in chosen if drill not in store.FAILOVER]
+    if plain:
+        run(Topology("after", 2), plain, report)
+    if failover := [drill for drill in chosen if drill in store.FAILOVER]:
+        run(Topology("after", 2, sentinel=True), failover, report)
     if contrast:
         run(Topology("before", 2, sticky=True), contrast, report, CONTRAST)
     took = time.monotonic() - started

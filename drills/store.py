@@ -19,6 +19,12 @@ from harness import ApiClient, LiveSocket, Visitor, redis_acl, wait_until
 
 # appendfsync everysec: Redis fsyncs the append-only file once a second (up to two when the disk is slow).
 FSYNC_WINDOW = 1.0
+# Replication is asynchronous: what the primary acknowledged in its last moments may never reach the replica.
+REPLICATION_WINDOW = 1.0
+# An outage is a quick 503 (tests/test_outages.py): one-second socket timeouts, to Redis and to the Sentinels.
+ANSWERS_WITHIN = 3.0
+# Sentinel calls the primary down after 2 s of silence (compose/redis/sentinel.sh), then elects and promotes.
+FAILS_OVER_WITHIN = 10.0
 
 
 class _Runs:
@@ -210,25 +216,36 @@ def redis_users(topology, report: Report) -> None:
 
 
 class CartWriters:
-    """One thread per visitor adding 1 to its cart in a loop, each acknowledged write (302) timed."""
+    """One thread per visitor adding 1 to its cart in a loop, each acknowledged write (302) timed; with `read`,
+    each write is followed by a read of that page. Every request is kept as (sent at, code, seconds taken)."""
 
-    def __init__(self, visitors: list[Visitor], product_id: int):
-        self.visitors, self.product_id = visitors, product_id
+    def __init__(self, visitors: list[Visitor], product_id: int, read: str | None = None):
+        self.visitors, self.product_id, self.read = visitors, product_id, read
         self.acknowledged: list[list[float]] = [[] for _ in visitors]
         self.codes: list[int] = []
+        self.requests: list[tuple[float, int, float]] = []
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(len(visitors))]
 
+    def _timed(self, request) -> int:
+        started = time.monotonic()
+        try:
+            code = request().status_code
+        except requests.RequestException:
+            code = 0
+        self.requests.append((started, code, time.monotonic() - started))
+        return code
+
     def _run(self, index: int) -> None:
         end = time.monotonic() + 60
+        visitor = self.visitors[index]
         while not self._stop.is_set() and time.monotonic() < end:
-            try:
-                code = self.visitors[index].add_to_cart(self.product_id, 1).status_code
-            except requests.RequestException:
-                code = 0
+            code = self._timed(lambda: visitor.add_to_cart(self.product_id, 1))
             if code == 302:
                 self.acknowledged[index].append(time.monotonic())
             self.codes.append(code)
+            if self.read:
+                self._timed(lambda: visitor.get(self.read))
 
     def __enter__(self) -> CartWriters:
         for thread in self._threads:
@@ -292,4 +309,83 @@ def redis_sigkill(topology, report: Report, users: int = 4) -> None:
     )
 
 
+def denied_servers(topology) -> list[str]:
+    """What Redis refused the replication and Sentinel users (ACL LOG of every server that runs)."""
+    denied = []
+    for name in topology.redis_ports:
+        if any(p.name == name for p in topology.services):
+            log = topology.redis_client(server=name).acl_log()
+            denied += [f"{name}: {e['username']} {e['object']}" for e in log if e.get("username") in redis_acl.SERVERS]
+    return denied
+
+
+def redis_failover(topology, report: Report, users: int = 4) -> None:
+    """Sentinel's topology (Topology(sentinel=True)): the primary SIGKILLed under load, the replica promoted."""
+    staff = Visitor(topology.url)
+    staff.log_in_as_staff()
+    product_id, _ = staff.create_product(stock=100_000)
+    visitors = signed_in_visitors(topology, users)
+    with LiveSocket(topology.replica(0), f"/ws/products/{product_id}/") as socket:
+        socket.next()
+        with CartWriters(visitors, product_id, read="/orders/") as load:
+            wait_until(lambda: all(len(times) >= 5 for times in load.acknowledged), what="carts being written")
+            late = Visitor(topology.url)  # signed up inside the replication window: what may be lost
+            late_name = late.sign_up()
+            killed = topology.kill_redis_primary()  # returns once the process is gone
+            killed_at = time.monotonic()
+            wait_until(lambda: topology.failed_over(killed), what="Sentinel's failover", deadline=30)
+            promoted = time.monotonic() - killed_at
+
+            def answered_since_the_kill():  # a page read (200), sent after the kill, and answered
+                return [start + took for start, code, took in list(load.requests) if start > killed_at and code == 200]
+
+            wait_until(answered_since_the_kill, what="the shop after the failover", deadline=30)
+            recovered = min(answered_since_the_kill())
+            wait_until(lambda: sum(start > recovered for start, _, _ in list(load.requests)) > 20, what="load after")
+        # Sent between the kill and the shop's first answer: what the visitors saw of the failover.
+        during = [(code, took) for start, code, took in load.requests if killed_at <= start < recovered]
+        after = [code for start, code, _ in load.requests if start >= recovered]
+        change = f"/staff/products/{product_id}/stock/"
+        wait_until(lambda: staff.at(topology.replica(1)).post(change, {"stock": "42"}).status_code == 302, what="stock")
+        seen = socket.until(lambda message: message["stock"] == 42, deadline=5)
+    resynced = bool(seen) and seen[-1]["stock"] == 42
+    topology.start_service(killed)  # back as a replica of the new primary, for whatever runs next
+    rejoined = topology.redis_client(server=killed)
+    wait_until(lambda: rejoined.info("replication")["master_link_status"] == "up", what="the old primary rejoining")
+    denied = denied_servers(topology)
+
+    still = sum(v.signed_in_as() is not None for v in visitors)
+    lost, lost_old = 0, 0
+    for visitor, times in zip(visitors, load.acknowledged, strict=True):
+        lost_here = max(len(times) - visitor.cart().get(product_id, 0), 0)
+        # Only the writes acknowledged just before the kill may be gone; later ones went to the new primary.
+        recent = sum(killed_at - REPLICATION_WINDOW <= written < killed_at for written in times)
+        lost, lost_old = lost + lost_here, lost_old + max(lost_here - recent, 0)
+    late_kept = late.signed_in_as() == late_name
+    fast_503 = sum(code == 503 and took < ANSWERS_WITHIN for code, took in during)
+    slow = sum(took >= ANSWERS_WITHIN for _, took in during)
+    codes = [code for code, _ in during]
+    recovery = recovered - killed_at
+    row = report.row("store", f"Redis primary SIGKILLed behind Sentinel ({users} users writing and reading)", hard=True)
+    row.count(recovery <= FAILS_OVER_WITHIN)
+    row.count(slow == 0)
+    row.count(still == len(visitors))
+    row.count(lost_old == 0)
+    row.count(resynced)
+    row.count(not denied)
+    row.errors = codes.count(500) + after.count(500)
+    row.note = (
+        f"the shop answered again {recovery:.1f}s after the kill (target {FAILS_OVER_WITHIN:.0f}s; Sentinel promoted "
+        f"{topology.redis_primary()} at {promoted:.1f}s); meanwhile {len(during)} requests: {fast_503} fast 503s, "
+        f"{codes.count(500)} 500s, {slow} slower than {ANSWERS_WITHIN:.0f}s or unanswered (slowest "
+        f"{max((took for _, took in during), default=0):.2f}s; {statuses(codes)}; "
+        f"0 = no answer); afterwards {statuses(after)}; sessions kept {still}/{len(visitors)}, the one signed up "
+        f"just before the kill {late_kept}; cart writes acknowledged {sum(map(len, load.acknowledged))}, lost {lost} "
+        f"(older than the {REPLICATION_WINDOW:.0f}s replication window: {lost_old}); live page resynced {resynced}; "
+        f"refused to the replication and Sentinel users: {len(denied)}" + (f" ({', '.join(denied)})" if denied else "")
+    )
+
+
 STORE = [pickled_session, redis_users, redis_sigkill]
+# On a topology of their own, with Sentinel (drills/run.py).
+FAILOVER = [redis_failover]

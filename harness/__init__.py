@@ -2,7 +2,8 @@
 
 Where things start:
 - `harness.local.Topology`: redis-server, the S3 server, PostgreSQL when asked, N replicas of one
-  tree and nginx, as processes on loopback ports; `harness.compose.ComposeTopology`: the same shops
+  tree and nginx, as processes on loopback ports (with `sentinel=True`, Redis as a primary, a replica and
+  three Sentinels, as compose runs it); `harness.compose.ComposeTopology`: the same shops
   under Docker Compose, already running; `harness.swarm.SwarmTopology`: the same on Docker Swarm.
 - `harness.clients`: `Visitor` (pages and forms), `ApiClient` (the JSON API), `LiveSocket` (WebSockets).
 - `python -m harness up | run | spread`: the command line (`make up`, `make unit`, `make compose-test`).

@@ -30,6 +30,11 @@ from harness.waiting import serves_only, wait_until
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = ROOT / "compose" / "nginx" / "default.conf.template"
 BUCKET = "shop-media"
+# compose/redis/sentinel.sh, which compose runs in the redis image: the local Sentinels run the same script.
+SENTINEL_SCRIPT = ROOT / "compose" / "redis" / "sentinel.sh"
+SENTINEL_MASTER = "shop"
+# The Redis servers behind Sentinel: the first primary, and its replica (roles swap at a failover).
+REDIS_SERVERS = ("redis", "redis-replica")
 
 
 def _compose_module(name: str, path: Path):
@@ -128,6 +133,9 @@ class Topology:
     The database is a SQLite file by default; `database="postgres"` starts a PostgreSQL server of the
     topology's own, and `database_url` names a server elsewhere instead (a fresh database is made on it
     and dropped again). `tree_dir` runs another copy of the tree, e.g. a workshop step.
+
+    `sentinel=True` runs Redis as compose/ does: a primary, a replica of it and three Sentinels, which the
+    replicas ask where the primary is (REDIS_SENTINELS); kill_redis_primary() is a failover.
     """
 
     tree: str
@@ -137,10 +145,14 @@ class Topology:
     database: str = "sqlite"
     database_url: str | None = None
     tree_dir: Path | None = None
+    sentinel: bool = False
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shop-topology-")))
     nginx_port: int | None = None
     redis_port: int | None = None
     s3_port: int | None = None
+    # With sentinel: each Redis server's port by name (REDIS_SERVERS), and the Sentinels' ports.
+    redis_ports: dict[str, int] = field(default_factory=dict)
+    sentinel_ports: list[int] = field(default_factory=list)
     nginx: Process | None = None
     replicas: list[Replica] = field(default_factory=list)
     services: list[Process] = field(default_factory=list)
@@ -171,6 +183,8 @@ class Topology:
     def services_only(self) -> Topology:
         """Redis and the S3 server alone, e.g. beside a tree's in-process tests."""
         self._start_redis()
+        if self.sentinel:
+            self._start_redis_replica_and_sentinels()
         self._start_s3()
         return self
 
@@ -256,11 +270,43 @@ class Topology:
         self.services.remove(process)
 
     def start_service(self, name: str) -> None:
-        if name == "redis":
+        if self.sentinel and name in REDIS_SERVERS:
+            # Back as a replica of whichever server is primary now, as Sentinel would reconfigure it anyway.
+            self._start_redis_server(name, self.redis_ports[name], replica_of=self.redis_ports[self.redis_primary()])
+        elif name == "redis":
             self._start_redis(port=self.redis_port)
         else:
             self._start_s3(port=self.s3_port)
             self._s3_restore(self._s3_objects)
+
+    def redis_primary(self) -> str:
+        """Which Redis server is the primary now ("redis" or "redis-replica"), as the Sentinels answer the shop."""
+        if not self.sentinel:
+            return "redis"
+        import redis
+
+        for port in self.sentinel_ports:
+            try:
+                with redis.Redis(port=port, socket_timeout=1) as sentinel:
+                    address = sentinel.sentinel_get_master_addr_by_name(SENTINEL_MASTER)
+            except redis.RedisError:
+                continue
+            if address:
+                return next(name for name, p in self.redis_ports.items() if p == int(address[1]))
+        raise RuntimeError("no Sentinel answered")
+
+    def kill_redis_primary(self) -> str:
+        """SIGKILL the Redis server that is primary now, as a lost host would; returns its name (for start_service)."""
+        name = self.redis_primary()
+        self.kill_service(name)
+        return name
+
+    def failed_over(self, killed: str) -> bool:
+        """Sentinel names a primary other than `killed`, and that server says it is one."""
+        if self.redis_primary() == killed:
+            return False
+        with self.redis_client(socket_timeout=1) as primary:
+            return primary.role()[0] == b"master"
 
     def manage(self, *args: str, instance_dir: Path | None = None) -> str:
         """`manage.py <args>` of the tree with the replicas' environment, as an operator runs it; its output."""
@@ -287,6 +333,14 @@ class Topology:
             "JWT_SIGNING_KEY": "topology-jwt-signing-key-shared-by-every-replica-0123456789",
             "DATABASE_URL": self.database_url or f"sqlite:///{self.workdir / 'db.sqlite3'}",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            **(
+                {
+                    "REDIS_SENTINELS": ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports),
+                    "REDIS_SENTINEL_MASTER": SENTINEL_MASTER,
+                }
+                if self.sentinel
+                else {}
+            ),
             # Every purpose's Redis password; not admin's, which no replica gets.
             **{variable: self.redis_passwords[variable] for variable, _ in redis_acl.USERS.values()},
             "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}",
@@ -321,12 +375,14 @@ class Topology:
             config=Config(**{**shop, **config}),
         )
 
-    def redis_client(self, user: str = redis_acl.ADMIN[0], **options):
-        """A client of the topology's Redis as one of its users (compose/redis/acl.py): admin unless told."""
+    def redis_client(self, user: str = redis_acl.ADMIN[0], *, server: str | None = None, **options):
+        """A client of the topology's Redis as one of its users (compose/redis/acl.py): admin unless told; of the
+        primary unless `server` names a Redis server."""
         import redis
 
         variable = redis_acl.ADMIN[1] if user == redis_acl.ADMIN[0] else redis_acl.USERS[user][0]
-        return redis.Redis(port=self.redis_port, username=user, password=self.redis_passwords[variable], **options)
+        port = self.redis_ports[server or self.redis_primary()] if self.sentinel else self.redis_port
+        return redis.Redis(port=port, username=user, password=self.redis_passwords[variable], **options)
 
     @property
     def redis_admin_url(self) -> str:
@@ -412,22 +468,66 @@ class Topology:
 
     def _start_redis(self, port: int | None = None) -> None:
         self.redis_port = port or free_port()
-        data = self.workdir / "redis"
+        self._start_redis_server("redis", self.redis_port)
+
+    def _start_redis_server(self, name: str, port: int, replica_of: int | None = None) -> None:
+        data = self.workdir / name
         data.mkdir(parents=True, exist_ok=True)
         acl = self.workdir / "redis-users.acl"
         acl.write_text(redis_acl.acl_file(self.redis_passwords))
-        argv = ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(data)]
+        argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data)]
         # As compose/compose.yaml runs it: its users, an append-only file fsynced every second, no eviction.
         durable = ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"]
-        process = self._spawn("redis", [*argv, "--aclfile", str(acl), *durable])
+        if self.sentinel:
+            # Either server may be a replica some day (Sentinel repoints a primary that comes back): both log in so.
+            user, variable = "shop-replication", redis_acl.SERVERS["shop-replication"][0]
+            durable += ["--masteruser", user, "--masterauth", self.redis_passwords[variable]]
+        if replica_of:
+            durable += ["--replicaof", "127.0.0.1", str(replica_of)]
+        process = self._spawn(name, [*argv, "--aclfile", str(acl), *durable])
         self.services.append(process)
+        self.redis_ports[name] = port
 
         def ping():
-            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as s:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
                 s.sendall(b"PING\r\n")
                 return s.recv(16).startswith(b"+PONG")
 
-        self._wait_for(process, ping, "redis-server")
+        self._wait_for(process, ping, name)
+
+    def _start_redis_replica_and_sentinels(self) -> None:
+        """The replica, then three Sentinels (compose/redis/sentinel.sh) watching the primary; returns once each
+        Sentinel knows the replica and the two others, so a failover can be decided and has somewhere to go."""
+        self._start_redis_server("redis-replica", free_port(), replica_of=self.redis_port)
+        replica = self.redis_client(server="redis-replica")
+        wait_until(lambda: replica.info("replication")["master_link_status"] == "up", what="Redis replication")
+        replica.close()
+        for index in range(1, 4):
+            port, directory = free_port(), self.workdir / f"sentinel-{index}"
+            directory.mkdir()
+            env = {
+                "REDIS_SENTINEL_MASTER": SENTINEL_MASTER,
+                "REDIS_PRIMARY_HOST": "127.0.0.1",
+                "REDIS_PRIMARY_PORT": str(self.redis_port),
+                "REDIS_SENTINEL_PASSWORD": self.redis_passwords[redis_acl.SERVERS["shop-sentinel"][0]],
+                "SENTINEL_DIR": str(directory),
+            }
+            argv = ["sh", str(SENTINEL_SCRIPT), "--port", str(port), "--bind", "127.0.0.1"]
+            self.services.append(self._spawn(f"sentinel-{index}", argv, env=env))
+            self.sentinel_ports.append(port)
+
+        def every_sentinel_knows_everyone():
+            import redis
+
+            for port in self.sentinel_ports:
+                with redis.Redis(port=port, socket_timeout=1) as sentinel:
+                    master = sentinel.sentinel_master(SENTINEL_MASTER)
+                if master["num-slaves"] < 1 or master["num-other-sentinels"] < 2:
+                    return False
+            return True
+
+        for process in self.services[-3:]:
+            self._wait_for(process, every_sentinel_knows_everyone, "Redis Sentinel", deadline=60)
 
     def _start_s3(self, port: int | None = None) -> None:
         self.s3_port = port or free_port()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import NGINX_TEMPLATE, ROOT, Topology
+from harness import NGINX_TEMPLATE, ROOT, Topology, redis_acl
 
 COMPOSE = yaml.safe_load((ROOT / "compose" / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
@@ -15,9 +15,10 @@ SERVICES = COMPOSE["services"]
 IMAGE_ENVIRONMENT = {"DJANGO_SETTINGS_MODULE", "INSTANCE_DIR"}
 
 
-def local_topology() -> Topology:
-    topology = Topology("after", 2)
+def local_topology(sentinel: bool = False) -> Topology:
+    topology = Topology("after", 2, sentinel=sentinel)
     topology.redis_port = topology.s3_port = topology.nginx_port = 1
+    topology.sentinel_ports = [2, 3, 4] if sentinel else []
     return topology
 
 
@@ -50,9 +51,10 @@ def test_each_load_balancer_sets_exactly_the_variables_the_template_uses(name):
 
 @pytest.mark.parametrize("name", ["before-setup", "before-web", "after-setup", "after-web"])
 def test_every_shop_container_gets_the_variables_a_local_replica_gets(name):
-    """The shop's containers are configured with the same variable names as the local replicas."""
+    """The shop's containers are configured with the same variable names as the local replicas; compose runs Redis
+    behind Sentinel, as the local topologies do with sentinel=True."""
     # Locally each replica also gets INSTANCE_DIR and REPLICA_NAME; a container's name is its hostname.
-    local = set(local_topology().environment()) | {"INSTANCE_DIR"}
+    local = set(local_topology(sentinel=True).environment()) | {"INSTANCE_DIR"}
     # FORWARDED_ALLOW_IPS is uvicorn's own setting, given on its command line locally.
     in_compose = set(SERVICES[name]["environment"]) - {"FORWARDED_ALLOW_IPS"} | IMAGE_ENVIRONMENT
 
@@ -88,33 +90,62 @@ def test_no_redis_password_is_written_in_compose_yaml():
     """Each purpose's password is interpolated from compose/secrets/redis.env, which `make compose-up` writes
     on first use (gitignored); Redis loads the users' hashes from a secret file beside it."""
     environment = SERVICES["after-web"]["environment"]
-    passwords = {name: value for name, value in environment.items() if name.startswith("REDIS_")}
-    passwords.pop("REDIS_URL")
+    passwords = {name: value for name, value in environment.items() if name.endswith("_PASSWORD")}
+    for server in ("redis", "redis-replica"):
+        command = SERVICES[server]["command"]
+        passwords["REDIS_REPLICATION_PASSWORD"] = command[command.index("--masterauth") + 1]
+    passwords["REDIS_SENTINEL_PASSWORD"] = SERVICES["redis-sentinel-1"]["environment"]["REDIS_SENTINEL_PASSWORD"]
 
-    assert passwords and all(
+    assert set(passwords) == {variable for variable, _ in [*redis_acl.USERS.values(), *redis_acl.SERVERS.values()]}
+    assert all(
         value == f"${{{name}:?run make compose-up, which writes compose/secrets/}}" for name, value in passwords.items()
     )
     assert "@" not in environment["REDIS_URL"]
     assert COMPOSE["secrets"]["redis-users"] == {"file": "./secrets/users.acl"}
-    assert SERVICES["redis"]["secrets"] == ["redis-users"]
+    assert SERVICES["redis"]["secrets"] == SERVICES["redis-replica"]["secrets"] == ["redis-users"]
     ignored = subprocess.run(["git", "check-ignore", "-q", "compose/secrets/redis.env"], cwd=ROOT)
     assert ignored.returncode == 0
 
 
 def test_compose_and_the_local_topologies_run_redis_durable_authenticated_and_never_evicting():
-    """An append-only file fsynced every second, on a volume; no eviction; the users' ACL file."""
-    command = SERVICES["redis"]["command"]
-    options = dict(zip(command[1::2], command[2::2], strict=True))
-
-    assert options == {
+    """Both servers, primary and replica: an append-only file fsynced every second, on a volume of its own; no
+    eviction; the users' ACL file; and each logs in to a primary as the replication user, as either may be a
+    replica after a failover."""
+    durable = {
         "--aclfile": "/run/secrets/redis-users",
         "--appendonly": "yes",
         "--appendfsync": "everysec",
         "--save": "",
         "--maxmemory-policy": "noeviction",
+        "--masteruser": "shop-replication",
     }
-    assert "redis-data:/data" in SERVICES["redis"]["volumes"]
+    for server, volume in (("redis", "redis-data"), ("redis-replica", "redis-replica-data")):
+        command = SERVICES[server]["command"]
+        options = dict(zip(command[1::2], command[2::2], strict=False))
+
+        assert command[0] == "redis-server"
+        assert {name: options[name] for name in durable} == durable, server
+        assert options["--replica-announce-ip"] == server
+        assert f"{volume}:/data" in SERVICES[server]["volumes"]
+    assert command[command.index("--replicaof") + 1 :] == ["redis", "6379"]
     source = (ROOT / "harness" / "local.py").read_text()
-    for name, value in options.items():
-        if name != "--aclfile":
+    for name, value in durable.items():
+        if name not in ("--aclfile", "--masteruser"):
             assert f'"{name}", "{value}"' in source
+    assert '"--masteruser", user' in source and 'user, variable = "shop-replication"' in source
+
+
+def test_compose_runs_three_sentinels_with_the_script_the_local_topologies_run():
+    """Three Sentinels, each from compose/redis/sentinel.sh, watching the primary by name as the Sentinel user."""
+    sentinels = [SERVICES[f"redis-sentinel-{index}"] for index in (1, 2, 3)]
+
+    assert all(sentinel == sentinels[0] for sentinel in sentinels)
+    assert sentinels[0]["command"] == ["sh", "/opt/sentinel.sh"]
+    assert "./redis/sentinel.sh:/opt/sentinel.sh:ro" in sentinels[0]["volumes"]
+    assert sentinels[0]["environment"]["REDIS_PRIMARY_HOST"] == "redis"
+    master = sentinels[0]["environment"]["REDIS_SENTINEL_MASTER"]
+    assert master == SERVICES["after-web"]["environment"]["REDIS_SENTINEL_MASTER"]
+    assert SERVICES["after-web"]["environment"]["REDIS_SENTINELS"].split(",") == [
+        f"redis-sentinel-{index}:26379" for index in (1, 2, 3)
+    ]
+    assert 'SENTINEL_SCRIPT = ROOT / "compose" / "redis" / "sentinel.sh"' in (ROOT / "harness" / "local.py").read_text()

@@ -3,7 +3,7 @@
 import socket
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import environ
 from botocore.config import Config
@@ -18,24 +18,33 @@ REPLICA_NAME = env("REPLICA_NAME", default=socket.gethostname())
 APP_VERSION = env("APP_VERSION", default="dev")
 # The Redis every replica shares: where it is. Who connects is per purpose, below.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Or the Sentinels that know which Redis server is the primary (docs/07-deploys.md), "host:port,host:port,...":
+# every alias and the channel layer ask them, and ask again after a failover. REDIS_URL then names the database.
+REDIS_SENTINELS = [
+    (host, int(port)) for host, _, port in (s.rpartition(":") for s in env.list("REDIS_SENTINELS", default=[]))
+]
+REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", default="shop")
 
 
 def redis_url(purpose: str, password: str) -> str:
     """REDIS_URL as Redis' ACL user for one purpose (compose/redis/acl.py: its own commands, keys and
     channels only). In the URL, not django-redis' USERNAME and PASSWORD options: it keeps one connection
     pool per URL, so aliases sharing a URL would all connect as whichever user came first. With no
-    password, REDIS_URL as it is: Redis' default user, a Redis with no ACL, as in development."""
-    if not password:
+    password, REDIS_URL as it is: Redis' default user, a Redis with no ACL, as in development. Behind
+    Sentinel the host is the primary's name, which django-redis' Sentinel connection factory looks up."""
+    if not password and not REDIS_SENTINELS:
         return REDIS_URL
     url = urlsplit(REDIS_URL)
-    return url._replace(netloc=f"shop-{purpose}:{quote(password, safe='')}@{url.netloc.rpartition('@')[2]}").geturl()
+    server = REDIS_SENTINEL_MASTER if REDIS_SENTINELS else url.netloc.rpartition("@")[2]
+    user = f"shop-{purpose}:{quote(password, safe='')}@" if password else ""
+    return url._replace(netloc=f"{user}{server}").geturl()
 
 
 def redis_cache(key_prefix: str, location: str) -> dict:
     """A django-redis cache alias. One-second socket timeouts and no IGNORE_EXCEPTIONS: with Redis
     down, whatever uses the alias gets a quick error, never a silent miss. JSON, not django-redis'
     default pickle: a value read back from Redis is data, never code to run."""
-    return {
+    cache = {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": location,
         "KEY_PREFIX": key_prefix,
@@ -44,6 +53,28 @@ def redis_cache(key_prefix: str, location: str) -> dict:
             "SOCKET_TIMEOUT": 1,
             "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
         },
+    }
+    if REDIS_SENTINELS:
+        # The primary only: not SentinelClient, which reads from the replica. Replication is asynchronous, and a
+        # session or a revocation just written must be read back. The Sentinels get the same timeouts.
+        sentinel = {"CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory", "SENTINELS": REDIS_SENTINELS}
+        cache["OPTIONS"] |= sentinel
+    return cache
+
+
+def redis_channel_host(location: str) -> dict:
+    """channels-redis' connection to Redis: the URL, or behind Sentinel the primary's name and who to ask."""
+    if not REDIS_SENTINELS:
+        return {"address": location, "socket_connect_timeout": 1}
+    url = urlsplit(location)
+    return {
+        "master_name": REDIS_SENTINEL_MASTER,
+        "sentinels": REDIS_SENTINELS,
+        "sentinel_kwargs": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        "username": url.username,
+        "password": unquote(url.password or "") or None,
+        "db": int(url.path.strip("/") or 0),
+        "socket_connect_timeout": 1,
     }
 
 
@@ -111,7 +142,7 @@ ASGI_APPLICATION = "config.asgi.application"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "live.layers.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URLS["channels"], "socket_connect_timeout": 1}]},
+        "CONFIG": {"hosts": [redis_channel_host(REDIS_URLS["channels"])]},
     },
 }
 

@@ -33,29 +33,48 @@ USERS = {
 }
 # Operators (and the harness): everything. No replica gets this password.
 ADMIN = ("admin", "REDIS_ADMIN_PASSWORD", "~* &* +@all")
+# The Redis servers' own users (docs/07-deploys.md, Sentinel), per Redis' "ACL rules for Sentinel and Replicas": a
+# replica streams the primary's writes (masteruser), a Sentinel watches each server, announces itself on one channel
+# and promotes or repoints them. No key for either, and no shop replica gets their passwords.
+SERVERS = {
+    "shop-replication": ("REDIS_REPLICATION_PASSWORD", f"-@all {_CONNECT} +psync +replconf"),
+    "shop-sentinel": (
+        "REDIS_SENTINEL_PASSWORD",
+        f"&__sentinel__:hello -@all {_CONNECT} +info +role +subscribe +publish +multi +exec +slaveof +config|rewrite "
+        "+client|setname +client|kill +script|kill",
+    ),
+}
 # A client that does not authenticate may PING, which is what healthchecks send, and nothing else.
 DEFAULT = "user default reset on nopass -@all +ping"
 
 
 def passwords_new() -> dict[str, str]:
     """A fresh password for every user, by the name of its variable."""
-    return {variable: secrets.token_urlsafe(24) for variable, _ in [*USERS.values(), ADMIN[1:]]}
+    return {variable: secrets.token_urlsafe(24) for _, (variable, _) in _every_user()}
+
+
+def _every_user() -> list[tuple[str, tuple[str, str]]]:
+    return [*USERS.items(), *SERVERS.items(), (ADMIN[0], ADMIN[1:])]
 
 
 def acl_file(passwords: dict[str, str]) -> str:
     lines = [DEFAULT]  # redis-server allows no comments in an ACL file
-    for name, (variable, rules) in [*USERS.items(), (ADMIN[0], ADMIN[1:])]:
+    for name, (variable, rules) in _every_user():
         digest = hashlib.sha256(passwords[variable].encode()).hexdigest()
         lines.append(f"user {name} reset on #{digest} {rules}")
     return "\n".join(lines) + "\n"
 
 
 def write(directory: Path, passwords: dict[str, str] | None = None) -> dict[str, str]:
-    """users.acl and redis.env in `directory`, made once: kept if there, as a Redis with data keeps its users."""
+    """users.acl and redis.env in `directory`, made once: kept if there, as a Redis with data keeps its users. A user
+    added since (the servers' own, for Sentinel) gets a password of its own, the others keep theirs."""
     acl, env = directory / "users.acl", directory / "redis.env"
+    kept = {}
     if acl.exists() and env.exists():
-        return dict(line.split("=", 1) for line in env.read_text().splitlines() if "=" in line)
-    passwords = passwords or passwords_new()
+        kept = dict(line.split("=", 1) for line in env.read_text().splitlines() if "=" in line)
+        if kept.keys() >= passwords_new().keys():
+            return kept
+    passwords = {**(passwords or passwords_new()), **kept}
     directory.mkdir(parents=True, exist_ok=True)
     env.write_text("".join(f"{variable}={value}\n" for variable, value in passwords.items()))
     env.chmod(0o600)
