@@ -262,6 +262,10 @@ class ApiClient:
             timeout=TIMEOUT,
         )
 
+    def logout_everywhere(self) -> requests.Response:
+        """POST /api/auth/logout-everywhere: every login of the account ends, not only this client's."""
+        return self.http.post(f"{self.base_url}/api/auth/logout-everywhere", headers=self._bearer(), timeout=TIMEOUT)
+
     def me(self, access: str | None = None) -> requests.Response:
         return self.http.get(f"{self.base_url}/api/me", headers=self._bearer(access), timeout=TIMEOUT)
 

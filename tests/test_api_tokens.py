@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from harness import ApiClient, Visitor
+from harness import PASSWORD, ApiClient, Visitor
 
 
 def api_user(topology) -> str:
@@ -45,6 +45,80 @@ def test_when_logged_out_on_one_replica_then_the_other_refuses_both_tokens(topol
 
     assert on_b.me().status_code == 401
     assert on_b.refresh().status_code == 401
+
+
+def test_when_logged_out_then_access_tokens_from_before_the_last_refresh_are_refused_too(topology):
+    """An access token you had before refreshing (a copy in another tab) dies at logout with the rest
+    of that login, at once, not five minutes later when it would have expired."""
+    client = ApiClient(topology.replica(0)).log_in(api_user(topology))
+    earlier = client.access
+    assert client.refresh().status_code == 200
+
+    assert client.logout().status_code in (200, 205)
+
+    assert [client.at(topology.replica(i)).me(earlier).status_code for i in range(2)] == [401, 401]
+
+
+def test_when_logged_out_everywhere_on_one_replica_then_every_login_is_refused_on_the_other(topology):
+    """Your phone logged in on replica B; from your laptop on replica A you log out everywhere: the
+    phone's tokens are refused on B at once, and the laptop's too."""
+    username = api_user(topology)
+    phone = ApiClient(topology.replica(1)).log_in(username)
+    laptop = ApiClient(topology.replica(0)).log_in(username)
+    assert phone.me().status_code == 200
+
+    assert laptop.logout_everywhere().status_code == 200
+
+    assert [phone.me().status_code, phone.refresh().status_code] == [401, 401]
+    assert [laptop.me().status_code, laptop.refresh().status_code] == [401, 401]
+
+
+def test_when_a_refresh_token_is_used_again_on_the_other_replica_then_its_whole_login_is_refused(topology):
+    """A stolen copy of a refresh token you have already rotated is presented on replica B: it is
+    refused, and so is every token of that login on replica A, the new pair you got from it too."""
+    client = ApiClient(topology.replica(0)).log_in(api_user(topology))
+    stolen = client.tokens["refresh"]
+    assert client.refresh().status_code == 200
+
+    assert client.at(topology.replica(1)).refresh(stolen).status_code == 401
+
+    assert [client.me().status_code, client.refresh().status_code] == [401, 401]
+
+
+def operator(topology, username: str, change: str) -> None:
+    """`manage.py shell` with the replicas' settings, changing the account through the model as the admin does."""
+    user = f"from django.contrib.auth.models import User; user = User.objects.get(username='{username}')"
+    topology.manage("shell", "-c", f"{user}; {change}; user.save()")
+
+
+@pytest.mark.local_only  # the operator's shell
+def test_when_the_password_is_changed_then_every_token_of_the_account_is_refused(topology):
+    """Tokens from logins on both replicas stop working when the password changes (here by an
+    operator); the new password gets a pair that works."""
+    username = api_user(topology)
+    clients = [ApiClient(topology.replica(i)).log_in(username) for i in range(2)]
+
+    operator(topology, username, "user.set_password('a-new-password-for-the-api')")
+
+    assert [client.me().status_code for client in clients] == [401, 401]
+    assert [client.refresh().status_code for client in clients] == [401, 401]
+    assert ApiClient(topology.replica(1)).obtain(username, PASSWORD).status_code == 401
+    assert ApiClient(topology.replica(1)).log_in(username, "a-new-password-for-the-api").me().status_code == 200
+
+
+@pytest.mark.local_only  # the operator's shell
+def test_when_an_account_is_deactivated_then_its_tokens_stay_refused_after_it_is_reactivated(topology):
+    """An operator deactivates an account: its tokens are refused, and activating it again does not
+    bring them back; logging in again does."""
+    username = api_user(topology)
+    client = ApiClient(topology.replica(0)).log_in(username)
+
+    operator(topology, username, "user.is_active = False")
+    refused_while_inactive = client.me().status_code
+    operator(topology, username, "user.is_active = True")
+
+    assert [refused_while_inactive, client.me().status_code, client.refresh().status_code] == [401, 401, 401]
+    assert ApiClient(topology.replica(1)).log_in(username).me().status_code == 200
 
 
 def journey(topology, http) -> list[int]:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("auth/token", views.TokenObtainView.as_view(), name="token"),
     path("auth/token/refresh", views.TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout", views.LogoutView.as_view(), name="logout"),
+    path("auth/logout-everywhere", views.LogoutEverywhereView.as_view(), name="logout-everywhere"),
     path("me", views.MeView.as_view(), name="me"),
     path("products/", views.ProductListView.as_view(), name="products"),
     path("products/<int:pk>/", views.ProductDetailView.as_view(), name="product"),

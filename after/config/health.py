@@ -21,7 +21,7 @@ def _database() -> None:
 
 
 def _redis() -> None:
-    for alias in (settings.SESSION_CACHE_ALIAS, settings.RATELIMIT_USE_CACHE, "tokens"):
+    for alias in (settings.SESSION_CACHE_ALIAS, settings.RATELIMIT_USE_CACHE):
         get_redis_connection(alias).ping()
 
 

@@ -76,7 +76,7 @@ OUTAGE_PAGE = "<!doctype html><title>Briefly unavailable</title><h1>Briefly unav
 
 class OutageMiddleware:
     """A shared service that does not answer is a quick 503 with Retry-After, never a 500 or a request
-    served without it (no login without the rate limit, no token without the revocation check)."""
+    served without it (no login without the rate limit)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

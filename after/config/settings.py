@@ -80,7 +80,7 @@ def redis_channel_host(location: str) -> dict:
 
 REDIS_URLS = {
     "sessions": redis_url("sessions", env("REDIS_SESSIONS_PASSWORD", default="")),
-    "limits": redis_url("limits", env("REDIS_LIMITS_PASSWORD", default="")),  # rate limits and revocations
+    "limits": redis_url("limits", env("REDIS_LIMITS_PASSWORD", default="")),
     "channels": redis_url("channels", env("REDIS_CHANNELS_PASSWORD", default="")),
     "cache": redis_url("cache", env("REDIS_CACHE_PASSWORD", default="")),
 }
@@ -212,9 +212,9 @@ SIMPLE_JWT = {
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default="django-insecure-jwt-key-for-local-development-only"),
     "AUDIENCE": env("JWT_AUDIENCE", default="shop-api"),
     "ISSUER": env("JWT_ISSUER", default="shop"),
+    # A hash of the password hash in every token: a password changed through any door ends them all.
+    "CHECK_REVOKE_TOKEN": True,
 }
-# Access tokens revoked at logout, until they would have expired anyway.
-CACHES["tokens"] = redis_cache("token", REDIS_URLS["limits"])
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

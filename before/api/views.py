@@ -23,7 +23,7 @@ from api.serializers import (
     RefreshSerializer,
     UserSerializer,
 )
-from api.tokens import TokenError, token_obtain, token_refresh, token_revoke
+from api.tokens import TokenError, token_obtain, token_refresh, token_revoke, token_revoke_all
 from cart.cart import CartError, cart_add, cart_clear, cart_key, cart_lines
 from catalog.models import Product
 from orders.services import CheckoutError, order_place
@@ -71,7 +71,16 @@ class LogoutView(APIView):
             token_revoke(access=str(request.auth), refresh=serializer.validated_data["refresh"])
         except TokenError as exc:
             raise AuthenticationFailed(str(exc)) from None
-        return Response({"detail": "Logged out: both tokens are refused from now on."})
+        return Response({"detail": "Logged out: every token of this login is refused from now on."})
+
+
+class LogoutEverywhereView(APIView):
+    """Every login of the account ends (a lost phone, a leaked token): its own endpoint, since it needs no
+    refresh token and a client should never end every session by setting a flag on an ordinary logout."""
+
+    def post(self, request):
+        token_revoke_all(user=request.user)
+        return Response({"detail": "Logged out everywhere: every token of this account is refused from now on."})
 
 
 class MeView(APIView):

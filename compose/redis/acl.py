@@ -21,10 +21,10 @@ _CONNECT = "+ping"
 USERS = {
     # Django's cache session backend: GET, SET (NX to create), DEL, EXISTS, on the sessions alias's keys.
     "shop-sessions": ("REDIS_SESSIONS_PASSWORD", f"~session:* -@all {_CONNECT} +get +set +del +exists"),
-    # django-ratelimit (SET NX, then django-redis' INCRBY in an EVAL script, TTL to keep it) and revocations.
+    # django-ratelimit (SET NX, then django-redis' INCRBY in an EVAL script, TTL to keep it).
     "shop-limits": (
         "REDIS_LIMITS_PASSWORD",
-        f"~ratelimit:* ~token:* -@all {_CONNECT} +get +set +del +exists +eval +incrby +ttl",
+        f"~ratelimit:* -@all {_CONNECT} +get +set +del +exists +eval +incrby +ttl",
     ),
     # The pub/sub channel layer: no keys at all, only its own channels (Redis 7 grants none by default).
     "shop-channels": ("REDIS_CHANNELS_PASSWORD", f"&asgi* -@all {_CONNECT} +publish +subscribe +unsubscribe"),

@@ -62,12 +62,36 @@ def test_refresh_gives_a_new_pair_and_the_old_refresh_token_is_used_up(api, user
     old = obtain(api).json()
 
     new = refresh(api, old["refresh"])
+    works = me(api, new.json()["access"]).status_code
     again = refresh(api, old["refresh"])
 
     assert new.status_code == 200
     assert new.json()["refresh"] != old["refresh"]
-    assert me(api, new.json()["access"]).status_code == 200
+    assert works == 200
     assert again.status_code == 401
+
+
+def test_a_refresh_token_used_again_revokes_every_token_of_its_login_and_no_other(api, user):
+    """Whoever presents a rotated refresh token again holds a copy: that login ends, the pair the first
+    use gave included, whichever of the two came first; another login of the account goes on."""
+    first, other = obtain(api).json(), obtain(api).json()
+    new = refresh(api, first["refresh"]).json()
+
+    reused = refresh(api, first["refresh"])
+
+    assert reused.status_code == 401 and reused.json()["detail"]
+    assert [me(api, new["access"]).status_code, refresh(api, new["refresh"]).status_code] == [401, 401]
+    assert me(api, first["access"]).status_code == 401
+    assert me(api, other["access"]).status_code == 200
+
+
+def test_an_authenticated_read_loads_the_user_and_its_revocations_in_one_query(api, user, django_assert_num_queries):
+    """The check that a token is still good costs no round trip of its own: one SQL query, the user's."""
+    access = obtain(api).json()["access"]
+    me(api, access)
+
+    with django_assert_num_queries(1):
+        assert me(api, access).status_code == 200
 
 
 def test_logout_refuses_both_the_access_and_the_refresh_token(api, user):
@@ -79,6 +103,42 @@ def test_logout_refuses_both_the_access_and_the_refresh_token(api, user):
     assert response.status_code in (200, 205)
     assert me(api, tokens["access"]).status_code == 401
     assert refresh(api, tokens["refresh"]).status_code == 401
+
+
+def test_logout_refuses_the_access_tokens_issued_before_the_last_refresh_too(api, user):
+    """Logging out ends the whole login: an access token from before a refresh is refused at once."""
+    old = obtain(api).json()
+    new = refresh(api, old["refresh"]).json()
+
+    logout(api, new["access"], new["refresh"])
+
+    assert me(api, old["access"]).status_code == 401
+
+
+def test_logout_everywhere_ends_every_login_of_the_account_and_no_one_elses(api, user, django_user_model):
+    """Two logins of ann end at once; bob's goes on; without a token the endpoint is a 401."""
+    django_user_model.objects.create_user("bob", password=PASSWORD)
+    phone, laptop, bob = obtain(api).json(), obtain(api).json(), obtain(api, "bob").json()
+
+    anonymous = api.post(reverse("api:logout-everywhere"))
+    response = api.post(reverse("api:logout-everywhere"), HTTP_AUTHORIZATION=f"Bearer {laptop['access']}")
+
+    assert anonymous.status_code == 401
+    assert response.status_code == 200 and response.json()["detail"]
+    assert [me(api, phone["access"]).status_code, refresh(api, phone["refresh"]).status_code] == [401, 401]
+    assert [me(api, laptop["access"]).status_code, refresh(api, laptop["refresh"]).status_code] == [401, 401]
+    assert me(api, bob["access"]).status_code == 200
+    assert me(api, obtain(api).json()["access"]).status_code == 200
+
+
+def test_a_password_change_ends_every_token_of_the_account(api, user):
+    """A new password, however it is set, refuses the tokens issued under the old one."""
+    tokens = obtain(api).json()
+    user.set_password("a-new-password-for-the-api")
+    user.save()
+
+    assert [me(api, tokens["access"]).status_code, refresh(api, tokens["refresh"]).status_code] == [401, 401]
+    assert me(api, obtain(api, password="a-new-password-for-the-api").json()["access"]).status_code == 200
 
 
 def test_logout_with_someone_elses_refresh_token_changes_nothing(api, user, django_user_model):
@@ -121,6 +181,17 @@ def test_a_deactivated_user_is_refused_with_401(api, user):
 
     assert me(api, tokens["access"]).status_code == 401
     assert refresh(api, tokens["refresh"]).status_code == 401
+
+
+def test_a_deactivated_users_tokens_stay_refused_when_the_account_is_activated_again(api, user):
+    """Deactivation ends the tokens for good: activating the account again does not revive them."""
+    tokens = obtain(api).json()
+    user.is_active = False
+    user.save()
+    user.is_active = True
+    user.save()
+
+    assert [me(api, tokens["access"]).status_code, refresh(api, tokens["refresh"]).status_code] == [401, 401]
 
 
 def test_a_deleted_users_refresh_token_gets_401_not_500(api, user):
