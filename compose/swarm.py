@@ -2,6 +2,8 @@
 
     python compose/swarm.py after | docker stack deploy -c - shop-after      # or: make swarm-up
     python compose/swarm.py after --test                                      # the suite's variant
+    python compose/swarm.py after --green stateless-shop/after:2 | docker stack deploy -c - shop-after
+                                                                  # a second colour, for blue/green or a canary
 
 compose.yaml stays the one source of truth for images, environment, commands, healthchecks and the
 nginx template; this file holds only what Swarm needs on top of it, or instead of what Swarm ignores
@@ -205,8 +207,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tree", choices=sorted(PORTS))
     parser.add_argument("--test", action="store_true", help="also publish each replica on a random host port")
+    parser.add_argument("--green", metavar="IMAGE", help="a second colour of the replicas, <tree>-web-green, on IMAGE")
+    parser.add_argument("--green-replicas", type=int, default=2, metavar="N", help="its replicas (default 2)")
     args = parser.parse_args(argv)
-    yaml.safe_dump(stack(args.tree, test=args.test), sys.stdout, sort_keys=False, width=120)
+    stack_file = stack(args.tree, test=args.test, green=args.green, green_replicas=args.green_replicas)
+    yaml.safe_dump(stack_file, sys.stdout, sort_keys=False, width=120)
     return 0
 
 
