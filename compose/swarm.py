@@ -52,8 +52,10 @@ READINESS = {
         "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)",
     ],
     "interval": "2s",
-    "timeout": "2s",
-    "retries": 3,
+    # Swarm replaces a task that turns unhealthy: on a busy machine a check that takes longer than 2 s
+    # (a Python start and a round trip to the database, Redis and S3) must not count as a dead replica.
+    "timeout": "5s",
+    "retries": 5,
     "start_period": "60s",
 }
 ROLLOUT = {
@@ -178,6 +180,10 @@ def stack(tree: str, *, test: bool = False, environ=None, green: str | None = No
 
     lb = picked[f"{tree}-lb"]
     lb["environment"]["NGINX_RESOLVER_VALID"] = "1s"
+    # The upstream group serves sticky routing only, which the stacks do not use, and nginx looks its
+    # servers up once, at start: the replicas' name there would keep nginx from starting (or reloading)
+    # while no replica is healthy. A placeholder that always parses keeps the balancer up meanwhile.
+    lb["environment"]["NGINX_UPSTREAM_SERVERS"] = "server 127.0.0.1:8000 down;"
     lb["ports"] = [{"target": 80, "published": PORTS[tree], "protocol": "tcp", "mode": "host"}]
     # A host-mode port can be bound by one task at a time: the old nginx stops before the new one starts.
     lb["deploy"] = {**lb["deploy"], "replicas": 1, "update_config": {"order": "stop-first"}}
