@@ -366,7 +366,7 @@ def pictures_with_metadata() -> dict[str, bytes]:
 # -- rate limits ---------------------------------------------------------------------------------
 
 LOGIN_LIMIT = 5  # accounts.limits.ACCOUNT_ALLOWANCE: failed password attempts per account per minute
-CLIENT_LIMIT = 50  # accounts.limits.CLIENT_ALLOWANCE: per client address per minute, over every account
+CLIENT_LIMIT = 50  # accounts.limits.client_allowance(): per client address per minute, over every account
 
 
 def an_attacker_address() -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from harness import PASSWORD, ApiClient, Visitor, a_client_address, with_time_to_spare
 
-CLIENT_ALLOWANCE = 50  # accounts.limits.CLIENT_ALLOWANCE, per minute
+CLIENT_ALLOWANCE = 50  # accounts.limits.client_allowance(), per minute, where LOGIN_ATTEMPTS_PER_CLIENT is unset
 
 
 def username_with_time_to_spare() -> str:

@@ -264,6 +264,7 @@ LOGGING = {
 }
 
 # Failed password attempts per account and per client (accounts/limits.py), counted by django-ratelimit.
+LOGIN_ATTEMPTS_PER_CLIENT = env("LOGIN_ATTEMPTS_PER_CLIENT", default="50/m")
 RATELIMIT_USE_CACHE = "ratelimit"
 # SET NX with a TTL, then an atomic INCR: exact across replicas, and every counter expires. No
 # IGNORE_EXCEPTIONS: a Redis outage is an error, never a limit that silently opens.

@@ -8,6 +8,7 @@ on many accounts), both counted by django-ratelimit in the `ratelimit` cache.
 
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -15,8 +16,10 @@ from django_ratelimit.core import get_usage
 
 # Failed attempts allowed per minute; the attempt after the last one is refused, right password or not.
 ACCOUNT_ALLOWANCE = "5/m"
-# Per client address, over every account: a household or an office behind one NAT shares it.
-CLIENT_ALLOWANCE = "50/m"
+# Per client address, over every account: a household or an office behind one NAT shares it. A
+# deployment setting (LOGIN_ATTEMPTS_PER_CLIENT), 50/m unless the environment says otherwise.
+def client_allowance() -> str:
+    return settings.LOGIN_ATTEMPTS_PER_CLIENT
 
 
 class TooManyAttempts(Exception):
@@ -34,7 +37,7 @@ def account_name(username) -> str:
 def allowances(request, username) -> list[tuple[str, str, str]]:
     # REMOTE_ADDR is the client as the load balancer saw it: uvicorn takes X-Forwarded-For from it alone.
     client = request.META.get("REMOTE_ADDR", "")
-    return [("account", account_name(username), ACCOUNT_ALLOWANCE), ("client", client, CLIENT_ALLOWANCE)]
+    return [("account", account_name(username), ACCOUNT_ALLOWANCE), ("client", client, client_allowance())]
 
 
 def count(request, *, group: str, value: str, rate: str, increment: bool) -> dict | None:

@@ -144,6 +144,7 @@ LOGGING = {
 }
 
 # Failed password attempts per account and per client (accounts/limits.py), counted by django-ratelimit.
+LOGIN_ATTEMPTS_PER_CLIENT = env("LOGIN_ATTEMPTS_PER_CLIENT", default="50/m")
 RATELIMIT_USE_CACHE = "ratelimit"
 CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
 # django-ratelimit rightly rejects a cache each process keeps to itself; this tree shows what that costs.

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.limits import CLIENT_ALLOWANCE
+from accounts.limits import client_allowance
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -124,7 +124,7 @@ def test_one_client_trying_one_password_on_many_accounts_is_refused_past_its_all
     client, django_user_model, settings
 ):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # 52 accounts: hash them fast
-    allowance = int(CLIENT_ALLOWANCE.split("/")[0])
+    allowance = int(client_allowance().split("/")[0])
     names = [f"spray-{uuid.uuid4().hex[:8]}" for _ in range(allowance + 2)]
     for name in names:
         django_user_model.objects.create_user(name, password=PASSWORD)
