@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import report
+from bench import capacity, report
 from bench.live import live_updates
 from bench.load import Shop, pinned, request_cost, scale_out, unpinned
 from bench.uploads import uploads
@@ -140,6 +140,10 @@ def measure(settings: Settings) -> dict:
         results["scale"] = scale_out(
             after, rounds=settings.rounds, seconds=settings.seconds, connections=settings.scale_connections
         )
+        print(f"[{time.monotonic() - started:.0f} s] capacity (1 to 3 replicas, redis-benchmark):", flush=True)
+        results["capacity"] = capacity.measure(
+            after, rounds=max(1, settings.rounds // 2), seconds=settings.seconds, connections=settings.scale_connections
+        )
         print(f"[{time.monotonic() - started:.0f} s] live updates:", flush=True)
         # Last: it starts threads (asyncio.to_thread), and no process may be started after that.
         results["live"] = asyncio.run(
@@ -180,7 +184,8 @@ def main() -> None:
     else:
         for name, body in report.blocks(results).items():
             write_block(PAGE, name, body)
-    print(f"written to {shown(output or PAGE)}")
+    plotted = capacity.plot(results, (output.parent if output else PAGE.parent) / "capacity.png")
+    print(f"written to {shown(output or PAGE)} and {shown(plotted)}")
 
 
 if __name__ == "__main__":
