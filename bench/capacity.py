@@ -235,33 +235,42 @@ def sessions(shop: Shop, *, copies: int) -> dict:
 
 
 def saturation(topology: Topology, *, value_bytes: int, requests: int) -> dict:
-    """redis-benchmark's SET then GET of `value_bytes`-byte values on 10,000 keys, each with Redis' CPU."""
+    """redis-benchmark's SET then GET of `value_bytes`-byte values on 10,000 keys from BENCHMARK_CLIENTS
+    connections, then GET from one connection (a tenth of the requests), each with Redis' CPU meanwhile."""
     user, variable = redis_acl.ADMIN[0], redis_acl.ADMIN[1]
     argv = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(topology.redis_port), "--user", user]
-    argv += ["-a", topology.redis_passwords[variable], "--dbnum", str(SCRATCH_DB), "-c", str(BENCHMARK_CLIENTS)]
-    argv += ["-d", str(value_bytes), "-r", "10000", "-n", str(requests), "--csv"]
-    results = {}
+    argv += ["-a", topology.redis_passwords[variable], "--dbnum", str(SCRATCH_DB)]
+    argv += ["-d", str(value_bytes), "-r", "10000", "--csv"]
+    runs = (("set", BENCHMARK_CLIENTS, requests), ("get", BENCHMARK_CLIENTS, requests), ("get", 1, requests // 10))
+    results = []
     with topology.redis_client() as redis, topology.redis_client(db=SCRATCH_DB) as scratch:
         scratch.flushdb()
         overhead = reading_overhead(redis)
-        for command in ("set", "get"):
+        for command, clients, n in runs:
             before = redis_counters(redis)
-            result = subprocess.run([*argv, "-t", command], capture_output=True, text=True, timeout=300)
+            run = [*argv, "-c", str(clients), "-n", str(n), "-t", command]
+            result = subprocess.run(run, capture_output=True, text=True, timeout=300)
             after = redis_counters(redis)
             rows = list(csv.DictReader(io.StringIO(result.stdout)))
             if result.returncode or not rows:
                 raise RuntimeError(f"redis-benchmark -t {command} failed:\n{result.stdout}\n{result.stderr}")
             delta = counters_delta(before, after, overhead)
-            results[command] = {
-                "ops_per_s": float(rows[0]["rps"]),
-                "calls": delta["redis_calls"].get(command, 0),
-                "redis_cpu_main_s": delta["redis_cpu_main_s"],
-                "redis_usec": delta["redis_usec"],
-                "seconds": delta["redis_calls"].get(command, 0) / float(rows[0]["rps"]),
-            }
-            print(f"  redis-benchmark {command}: {rows[0]['rps']} ops/s", flush=True)
+            ops_per_s = float(rows[0]["rps"])
+            calls = delta["redis_calls"].get(command, 0)
+            results.append(
+                {
+                    "command": command,
+                    "clients": clients,
+                    "ops_per_s": ops_per_s,
+                    "calls": calls,
+                    "redis_cpu_main_s": delta["redis_cpu_main_s"],
+                    "redis_usec": delta["redis_usec"],
+                    "seconds": calls / ops_per_s,
+                }
+            )
+            print(f"  redis-benchmark {command}, {clients} connection(s): {ops_per_s:,.0f} ops/s", flush=True)
         scratch.flushdb()
-    return {"value_bytes": value_bytes, "clients": BENCHMARK_CLIENTS, "requests": requests, "commands": results}
+    return {"value_bytes": value_bytes, "clients": BENCHMARK_CLIENTS, "runs": results}
 
 
 def measure(shop: Shop, *, rounds: int, seconds: int, connections: int) -> dict:
@@ -328,7 +337,7 @@ def bounds(row: dict, saturated_us: dict[str, float]) -> dict:
     load, and from its CPU per command at 50 connections (redis-benchmark). Commands redis-benchmark did not
     run (HELLO, when a pool opens a connection) are priced as a SET; None where they are over 5% of the row's."""
     replica_rps = 1000 / row["replica_ms"]
-    redis_rps = 1e6 / row["redis_us"] if row["redis_us"] > 0 else None
+    redis_rps = 1e6 / row["redis_us"] if row["commands"] and row["redis_us"] > 0 else None
     others = sum(calls for name, calls in row["calls"].items() if name not in saturated_us)
     busy_us = sum(calls * saturated_us.get(name, saturated_us["set"]) for name, calls in row["calls"].items())
     busy_rps = 1e6 / busy_us if busy_us and others <= 0.05 * row["commands"] else None
@@ -344,8 +353,11 @@ def bounds(row: dict, saturated_us: dict[str, float]) -> dict:
 
 
 def model(capacity: dict) -> dict:
-    saturated = capacity["saturation"]["commands"]
-    saturated_us = {name: 1e6 * c["redis_cpu_main_s"] / c["calls"] for name, c in saturated.items()}
+    saturated_us = {
+        run["command"]: 1e6 * run["redis_cpu_main_s"] / run["calls"]
+        for run in capacity["saturation"]["runs"]
+        if run["clients"] == BENCHMARK_CLIENTS
+    }
     idle = idle_rate(capacity)
     rows = {path: per_request(runs, idle) for path, runs in capacity["paths"].items()}
     # Equal parts of each path: the mean of their per-request figures.
@@ -431,31 +443,24 @@ def block(results: dict) -> str:
 
     bench_rows = [
         [
-            name.upper(),
-            f"{c['ops_per_s']:,.0f}",
-            f"{figures['saturated_us'][name]:.2f}",
-            f"{1e6 / figures['saturated_us'][name]:,.0f}",
-            f"{c['redis_cpu_main_s'] / c['seconds']:.0%}",
+            run["command"].upper(),
+            run["clients"],
+            f"{run['ops_per_s']:,.0f}",
+            f"{1e6 * run['redis_cpu_main_s'] / run['calls']:.2f}",
+            f"{run['calls'] / run['redis_cpu_main_s']:,.0f}",
+            f"{run['redis_cpu_main_s'] / run['seconds']:.0%}",
         ]
-        for name, c in sat["commands"].items()
+        for run in sat["runs"]
     ]
-    busy = table(
-        ["command", "ops/s", "Redis CPU µs per command", "commands per Redis core-second", "Redis' main thread busy"],
-        "lrrrr",
-        bench_rows,
-    )
+    heads = ["command", "connections", "ops/s", "Redis CPU µs per command", "commands per Redis core-second"]
+    busy = table([*heads, "Redis' main thread busy"], "lrrrrr", bench_rows)
 
     signed, filled = session["signed_up"], session["filled"]
     memory_rows = [
-        ["after sign-up", signed["key_bytes"], signed["value_bytes"], signed["memory_usage"]],
-        [
-            f"with a cart of {session['cart_lines']} lines",
-            filled["key_bytes"],
-            filled["value_bytes"],
-            filled["memory_usage"],
-        ],
+        [label, f["key_bytes"], f["value_bytes"], f["memory_usage"], f"{f['ttl_s'] / 86400:.0f}"]
+        for label, f in (("after sign-up", signed), (f"with a cart of {session['cart_lines']} lines", filled))
     ]
-    memory = table(["session", "key bytes", "value bytes", "MEMORY USAGE bytes"], "lrrr", memory_rows)
+    memory = table(["session", "key bytes", "value bytes", "MEMORY USAGE bytes", "TTL, days"], "lrrrr", memory_rows)
 
     one = figures["scale_one"]
     scale_rows = [
@@ -502,8 +507,8 @@ def block(results: dict) -> str:
         [
             setup,
             per_path,
-            f"redis-benchmark, {sat['clients']} connections, {sat['requests']:,} requests per command, values of "
-            f"{sat['value_bytes']} bytes (the filled session's), on 10,000 keys:",
+            f"redis-benchmark on the same Redis, values of {sat['value_bytes']} bytes (the filled session's), "
+            "on 10,000 keys:",
             busy,
             memory,
             f"The {PATHS[SCALE_PATH][0]} on this machine; CPU ms per request by process (Redis' whole process), "

@@ -11,6 +11,8 @@ Starts before-1 and after-2 with the harness (real processes on loopback ports),
 - uploads (bench/uploads.py): replica memory growth and throughput for an upload over the limit and a
   4.5 MB picture, against boto3 straight to S3;
 - scale-out (bench/load.py): the same wrk load through nginx on after/ scaled to one replica and to two;
+- capacity (bench/capacity.py): Redis' commands, bytes and CPU per request, redis-benchmark, a session's
+  size in Redis, after/ on 1 to 3 replicas; the model, and its plot in docs/capacity.png (or beside --output);
 - live updates (bench/live.py): WebSocket clients on after-2, half on each replica, latency and throughput.
 bench/report.py turns the results into the Markdown blocks; docs/benchmarks.md has the prose around them.
 Benchmarks are not timed tests: nothing here asserts on speed, only that every request got the answer
