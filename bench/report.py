@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 
+from bench import capacity
 from bench.load import PATHS
 
 TITLES = {
@@ -21,6 +22,7 @@ TITLES = {
     "bench-fan-out": "Fan-out",
     "bench-uploads": "Uploads: replica memory and throughput",
     "bench-scale": "Scale-out: after×1 and after×2",
+    "bench-capacity": "Capacity past one machine",
 }
 P50_TARGET = 1.10
 
@@ -64,6 +66,7 @@ def blocks(results: dict) -> dict[str, str]:
         "bench-fan-out": fan_out(results["live"]),
         "bench-uploads": uploads(results["uploads"]),
         "bench-scale": scale(results),
+        "bench-capacity": capacity.block(results),
     }
 
 

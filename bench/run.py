@@ -11,6 +11,8 @@ Starts before-1 and after-2 with the harness (real processes on loopback ports),
 - uploads (bench/uploads.py): replica memory growth and throughput for an upload over the limit and a
   4.5 MB picture, against boto3 straight to S3;
 - scale-out (bench/load.py): the same wrk load through nginx on after/ scaled to one replica and to two;
+- capacity (bench/capacity.py): Redis' commands, bytes and CPU per request, redis-benchmark, a session's
+  size in Redis, after/ on 1 to 3 replicas; the model, and its plot in docs/capacity.png (or beside --output);
 - live updates (bench/live.py): WebSocket clients on after-2, half on each replica, latency and throughput.
 bench/report.py turns the results into the Markdown blocks; docs/benchmarks.md has the prose around them.
 Benchmarks are not timed tests: nothing here asserts on speed, only that every request got the answer
@@ -33,7 +35,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import report
+from bench import capacity, report
 from bench.live import live_updates
 from bench.load import Shop, pinned, request_cost, scale_out, unpinned
 from bench.uploads import uploads
@@ -140,6 +142,10 @@ def measure(settings: Settings) -> dict:
         results["scale"] = scale_out(
             after, rounds=settings.rounds, seconds=settings.seconds, connections=settings.scale_connections
         )
+        print(f"[{time.monotonic() - started:.0f} s] capacity (1 to 3 replicas, redis-benchmark):", flush=True)
+        results["capacity"] = capacity.measure(
+            after, rounds=max(1, settings.rounds // 2), seconds=settings.seconds, connections=settings.scale_connections
+        )
         print(f"[{time.monotonic() - started:.0f} s] live updates:", flush=True)
         # Last: it starts threads (asyncio.to_thread), and no process may be started after that.
         results["live"] = asyncio.run(
@@ -180,7 +186,8 @@ def main() -> None:
     else:
         for name, body in report.blocks(results).items():
             write_block(PAGE, name, body)
-    print(f"written to {shown(output or PAGE)}")
+    plotted = capacity.plot(results, (output.parent if output else PAGE.parent) / "capacity.png")
+    print(f"written to {shown(output or PAGE)} and {shown(plotted)}")
 
 
 if __name__ == "__main__":
