@@ -53,22 +53,24 @@ async def _publish(layer, product_id: int, tag: str, number: int) -> None:
 
 
 async def _overloaded(layer, audience: Audience, product_id: int, count: int) -> dict:
-    """`count` published back to back; then a marker every 50 ms until one has reached every client."""
+    """`count` published back to back; then markers until one has reached every client. Each marker is one more
+    message to every client, queued behind the backlog: the wait between them doubles, from 50 ms to 2 s."""
     start = time.perf_counter()
     for number in range(count):
         await _publish(layer, product_id, "burst", OVERLOAD + number)
     published_in = time.perf_counter() - start
     deadline = time.monotonic() + 120
-    marker = OVERLOAD
+    marker, wait = OVERLOAD, 0.05
     while True:
         marker += 1
         await _publish(layer, product_id, "seq", marker)
         try:
-            await asyncio.wait_for(audience.everyone[("seq", marker)].wait(), 0.05)
+            await asyncio.wait_for(audience.everyone[("seq", marker)].wait(), wait)
             break
         except TimeoutError:
             if time.monotonic() > deadline:
                 raise RuntimeError("no marker reached every client in 120 s") from None
+            wait = min(wait * 2, 2.0)
     arrivals = [audience.arrivals.pop(("burst", OVERLOAD + number), []) for number in range(count)]
     last = max((at for times in arrivals for at in times), default=start)
     return {
@@ -159,3 +161,41 @@ def broker(*, sizes, messages: int, burst: int, overload: int, outage_s: float, 
         finally:
             topology.stop()
     return results
+
+
+FULL = {"sizes": (100, 1000), "messages": 200, "burst": 50, "overload": 500, "outage_s": 5.0, "pages": 20}
+# A few seconds a layer past its topology's start: every part runs, none long enough to measure anything.
+SMOKE = {"sizes": (2, 10), "messages": 5, "burst": 10, "overload": 150, "outage_s": 1.0, "pages": 10}
+
+
+def measure(*, smoke: bool = False) -> dict:
+    return broker(**(SMOKE if smoke else FULL))
+
+
+def main() -> None:
+    """python -m bench.broker [--smoke] [--json PATH]: this part alone; its block into docs/04-live-updates.md
+    unless --smoke (then printed). make bench runs it too (bench/run.py)."""
+    import argparse
+    import json
+
+    from bench import report
+    from harness import ROOT
+    from harness.pages import write_block
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    results = measure(smoke=args.smoke)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    results = json.loads(json.dumps(results))  # sizes as strings, as bench/report.py reads them back from JSON
+    body = report.broker(results)
+    if args.smoke:
+        print(body)
+    else:
+        write_block(ROOT / "docs" / report.PAGES["bench-broker"], "bench-broker", body)
+
+
+if __name__ == "__main__":
+    main()
