@@ -158,6 +158,10 @@ def broker(*, sizes, messages: int, burst: int, overload: int, outage_s: float, 
                 fan_out(topology, name, sizes=sizes, messages=messages, burst=burst, overload=overload)
             )
             results[name] = {"fan_out": measured, **faults(topology, outage_s=outage_s, pages=pages)}
+        except BaseException:
+            for replica in topology.replicas:  # their logs go with the topology's directory
+                print(f"--- {name}: {replica.name}\n{replica.process.tail(40)}", flush=True)
+            raise
         finally:
             topology.stop()
     return results
