@@ -246,6 +246,14 @@ def broker(broker: dict) -> str:
         "pubsub": "pub/sub (after/'s `live.layers.RedisPubSubChannelLayer`)",
         "core": "core (`RedisChannelLayer`)",
     }
+    # Each layer's fan_out is keyed by audience size: ints from a run, strings once read back from JSON.
+    broker = {
+        **broker,
+        **{
+            name: {**broker[name], "fan_out": {str(k): v for k, v in broker[name]["fan_out"].items()}}
+            for name in layers
+        },
+    }
     sizes = sorted({int(size) for name in layers for size in broker[name]["fan_out"]})
     rows = []
 
