@@ -23,7 +23,10 @@ TITLES = {
     "bench-uploads": "Uploads: replica memory and throughput",
     "bench-scale": "Scale-out: after×1 and after×2",
     "bench-capacity": "Capacity past one machine",
+    "bench-broker": "The fan-out broker: channels_redis' two layers",
 }
+# Blocks on a page of their own; every other block is on docs/benchmarks.md.
+PAGES = {"bench-broker": "04-live-updates.md"}
 P50_TARGET = 1.10
 
 
@@ -67,6 +70,7 @@ def blocks(results: dict) -> dict[str, str]:
         "bench-uploads": uploads(results["uploads"]),
         "bench-scale": scale(results),
         "bench-capacity": capacity.block(results),
+        "bench-broker": broker(results["broker"]),
     }
 
 
@@ -234,3 +238,91 @@ def scale(results: dict) -> str:
     heads = ["topology", "req/s", "p50 ms", "p99 ms", "CPU s per replica (last run)", "CPU ms per request"]
     ratio = ratio_of(scale["after-1"], scale["after-2"], "cpu_ms_per_request")
     return f"{setup}\n\n{table(heads, 'lrrrrr', rows)}\n\nCPU per request after×2 / after×1: **{ratio:.2f}**."
+
+
+BROKER_P99_TARGET_MS = 50
+
+
+def broker(broker: dict) -> str:
+    """bench/broker.py's figures: one column per layer, one row per measure."""
+    layers = {
+        "pubsub": "pub/sub (after/'s `live.layers.RedisPubSubChannelLayer`)",
+        "core": "core (`RedisChannelLayer`)",
+    }
+    # Each layer's fan_out is keyed by audience size: ints from a run, strings once read back from JSON.
+    broker = {
+        **broker,
+        **{
+            name: {**broker[name], "fan_out": {str(k): v for k, v in broker[name]["fan_out"].items()}}
+            for name in layers
+        },
+    }
+    sizes = sorted({int(size) for name in layers for size in broker[name]["fan_out"]})
+    rows = []
+
+    def row(label: str, cell) -> None:
+        rows.append([label, *(cell(broker[name]) for name in layers)])
+
+    for size in sizes:
+        row(
+            f"publish → every client, {size:,} clients: p50 / p99 ms",
+            lambda m, s=size: f"{ms(percentile(m['fan_out'][str(s)]['publish'], 0.5))} / "
+            f"**{ms(percentile(m['fan_out'][str(s)]['publish'], 0.99))}**",
+        )
+    for size in sizes:
+        row(
+            f"deliveries/s, {size:,} clients",
+            lambda m, s=size: f"{m['fan_out'][str(s)]['deliveries_per_s']:,.0f} "
+            f"({m['fan_out'][str(s)]['burst_messages']} messages back to back)",
+        )
+    for size in sizes:
+        row(
+            f"burst over capacity, {size:,} clients: deliveries that arrived",
+            lambda m, s=size: overload_cell(m["fan_out"][str(s)]["overload"]),
+        )
+    for key, label in (("redis_restart", "Redis restart"), ("replica_kill", "replica B SIGKILLed and replaced")):
+        row(f"{label} (drill, pages reconnect as live.js does)", lambda m, k=key: fault_cell(m[k]))
+    row(
+        "left in Redis once every page has closed",
+        lambda m: (
+            f"{m['left_in_redis_after_kill']['group_members']} group memberships, "
+            f"{m['left_in_redis_after_kill']['message_keys']} message keys, "
+            f"{m['left_in_redis_after_kill']['subscribed_channels']} channels subscribed"
+        ),
+    )
+    largest = str(sizes[-1])
+    row(
+        f"replica memory per page ({int(largest):,} pages connected, both replicas' VmRSS)",
+        lambda m: f"{m['fan_out'][largest]['kb_per_page']:.0f} KiB, "
+        f"{m['fan_out'][largest]['kb_per_page'] * 1000 / 1024:.0f} MiB per 1,000",
+    )
+    row("load average when its topology had started", lambda m: "")
+    rows[-1][1:] = [broker["load_average"][name] for name in layers]
+    largest_p99 = {name: percentile(broker[name]["fan_out"][largest]["publish"], 0.99) for name in layers}
+    target = ", ".join(
+        f"{name} {p99:.1f} ms ({'met' if p99 <= BROKER_P99_TARGET_MS else 'not met'})"
+        for name, p99 in largest_p99.items()
+    )
+    return (
+        table(["", *layers.values()], "lll", rows)
+        + f"\n\nTarget: p99 publish → every client at most {BROKER_P99_TARGET_MS} ms with {int(largest):,} clients on "
+        f"after×2, and no update lost without a resync. Measured: {target}."
+    )
+
+
+def overload_cell(overload: dict) -> str:
+    lost = overload["expected"] - overload["deliveries"]
+    return (
+        f"{overload['deliveries']:,} of {overload['expected']:,} "
+        + (
+            f"(**{lost:,} dropped**; {overload['messages_reaching_no_one']} messages reached no client)"
+            if lost
+            else "(none dropped)"
+        )
+        + f", {overload['messages']} messages, the last in {overload['last_arrival_s']:.1f} s"
+    )
+
+
+def fault_cell(row: dict) -> str:
+    verdict = "missed" if row["failed"] else "ok"
+    return f"{verdict}: {row['note']}"

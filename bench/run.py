@@ -13,7 +13,9 @@ Starts before-1 and after-2 with the harness (real processes on loopback ports),
 - scale-out (bench/load.py): the same wrk load through nginx on after/ scaled to one replica and to two;
 - capacity (bench/capacity.py): Redis' commands, bytes and CPU per request, redis-benchmark, a session's
   size in Redis, after/ on 1 to 3 replicas; the model, and its plot in docs/capacity.png (or beside --output);
-- live updates (bench/live.py): WebSocket clients on after-2, half on each replica, latency and throughput.
+- live updates (bench/live.py): WebSocket clients on after-2, half on each replica, latency and throughput;
+- the fan-out broker (bench/broker.py): channels_redis' core layer against after/'s pub/sub layer, each on an
+  after-2 of its own (its block is in docs/04-live-updates.md).
 bench/report.py turns the results into the Markdown blocks; docs/benchmarks.md has the prose around them.
 Benchmarks are not timed tests: nothing here asserts on speed, only that every request got the answer
 it should (so the figures never measure error pages).
@@ -35,7 +37,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import capacity, report
+from bench import broker, capacity, report
 from bench.live import live_updates
 from bench.load import Shop, pinned, request_cost, scale_out, unpinned
 from bench.uploads import uploads
@@ -156,9 +158,17 @@ def measure(settings: Settings) -> dict:
     finally:
         for shop in shops:
             shop.topology.stop()
+    # On topologies of its own, one per channel layer, once the others are stopped (and the live part's threads
+    # with its event loop): it starts processes.
+    print(f"[{time.monotonic() - started:.0f} s] the fan-out broker, channels_redis' two layers:", flush=True)
+    results["broker"] = broker.measure(smoke=settings is SMOKE)
     results["took"] = time.monotonic() - started
     results["finished"] = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
     return results
+
+
+def page_of(block: str) -> Path:
+    return PAGE.with_name(report.PAGES.get(block, PAGE.name))
 
 
 def shown(path: Path) -> Path:
@@ -172,8 +182,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args()
     output = args.output or (ROOT / ".results" / "bench-smoke.md" if args.smoke else None)
-    if not output and (missing := report.TITLES.keys() - blocks(PAGE.read_text()).keys()):
-        parser.error(f"{shown(PAGE)} has no generated block for {', '.join(sorted(missing))}")
+    if not output and (missing := [name for name in report.TITLES if name not in blocks(page_of(name).read_text())]):
+        parser.error(f"docs/ has no generated block for {', '.join(sorted(missing))}")
 
     results = measure(SMOKE if args.smoke else FULL)
     results["command"] = "make bench-smoke" if args.smoke else "make bench"
@@ -185,7 +195,7 @@ def main() -> None:
         output.write_text(report.standalone(results))
     else:
         for name, body in report.blocks(results).items():
-            write_block(PAGE, name, body)
+            write_block(page_of(name), name, body)
     plotted = capacity.plot(results, (output.parent if output else PAGE.parent) / "capacity.png")
     print(f"written to {shown(output or PAGE)} and {shown(plotted)}")
 

@@ -151,11 +151,11 @@ def change_stock(staff: list[Visitor], product_id: int, clients: list[LiveClient
     }
 
 
-def live_after_kill(topology, report: Report) -> None:
+def live_after_kill(topology, report: Report, clients: int = CLIENTS) -> None:
     staff = Visitor(topology.url)
     staff.log_in_as_staff()
     product_id, _ = staff.create_product(stock=1000)
-    clients = open_clients(topology, product_id, CLIENTS)
+    count, clients = clients, open_clients(topology, product_id, clients)
     on_victim = sum(client.replica == topology.replicas[1].name for client in clients)
     for client in clients:
         client.follow()
@@ -178,7 +178,7 @@ def live_after_kill(topology, report: Report) -> None:
     again = [c for c in cut if c.reconnect_times]
     slowest = max((t for c in clients for t in c.reconnect_times), default=0)
     refusals = [r for c in clients for r in c.refusals]
-    case = f"SIGKILL replica B under {CLIENTS} WebSocket pages, then {CHANGES} stock changes"
+    case = f"SIGKILL replica B under {count} WebSocket pages, then {CHANGES} stock changes"
     row = report.row("live", case, hard=True)
     row.tried, row.as_expected = CHANGES * len(clients), CHANGES * len(clients) - figures["missed"]
     row.errors = sum(code >= 500 for code in figures["codes"])

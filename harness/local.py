@@ -13,6 +13,7 @@ import ctypes
 import importlib.util
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -161,8 +162,14 @@ class Topology:
     _s3_objects: dict = field(default_factory=dict)
     # A password per Redis user (compose/redis/acl.py), made for this topology.
     redis_passwords: dict[str, str] = field(default_factory=redis_acl.passwords_new)
+    # To measure a variant of the tree beside it (bench/layers.py): more variables for every replica, and more Redis
+    # users in compose/redis/acl.py's form, {name: (password variable, rules)}, each with a password of its own.
+    more_environment: dict[str, str] = field(default_factory=dict)
+    more_redis_users: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for variable, _ in self.more_redis_users.values():
+            self.redis_passwords.setdefault(variable, secrets.token_urlsafe(24))
         self.name = self.name or f"{self.tree}-{self.replicas_wanted}" + ("-sticky" if self.sticky else "")
         self.tree_dir = Path(self.tree_dir or ROOT / self.tree)
 
@@ -351,6 +358,8 @@ class Topology:
             "AWS_S3_REGION_NAME": "us-east-1",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            **{variable: self.redis_passwords[variable] for variable, _ in self.more_redis_users.values()},
+            **self.more_environment,
         }
 
     def s3_client(self, **config):
@@ -474,7 +483,7 @@ class Topology:
         data = self.workdir / name
         data.mkdir(parents=True, exist_ok=True)
         acl = self.workdir / "redis-users.acl"
-        acl.write_text(redis_acl.acl_file(self.redis_passwords))
+        acl.write_text(redis_acl.acl_file(self.redis_passwords, self.more_redis_users))
         argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data)]
         # As compose/compose.yaml runs it: its users, an append-only file fsynced every second, no eviction.
         durable = ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"]

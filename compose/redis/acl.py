@@ -57,9 +57,10 @@ def _every_user() -> list[tuple[str, tuple[str, str]]]:
     return [*USERS.items(), *SERVERS.items(), (ADMIN[0], ADMIN[1:])]
 
 
-def acl_file(passwords: dict[str, str]) -> str:
+def acl_file(passwords: dict[str, str], more_users: dict[str, tuple[str, str]] | None = None) -> str:
+    """`more_users`, in USERS' form, are for a measurement's local Redis only (bench/layers.py), never compose's."""
     lines = [DEFAULT]  # redis-server allows no comments in an ACL file
-    for name, (variable, rules) in _every_user():
+    for name, (variable, rules) in [*_every_user(), *(more_users or {}).items()]:
         digest = hashlib.sha256(passwords[variable].encode()).hexdigest()
         lines.append(f"user {name} reset on #{digest} {rules}")
     return "\n".join(lines) + "\n"
