@@ -276,6 +276,9 @@ def saturation(topology: Topology, *, value_bytes: int, requests: int) -> dict:
 def measure(shop: Shop, *, rounds: int, seconds: int, connections: int) -> dict:
     """Every part on after/'s running topology, which it leaves on two replicas."""
     load_at_start = os.getloadavg()
+    # Discarded, as after every scaling: the part before this one scaled (and reloaded) nginx, whose old
+    # worker closes the connections it still holds.
+    wrk(shop.request(SCALE_PATH, base=shop.topology.url), seconds=1, connections=1, socket_errors_ok=True)
     with shop.topology.redis_client() as redis:
         overhead = reading_overhead(redis)
     figures = {
