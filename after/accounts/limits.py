@@ -16,6 +16,8 @@ from django_ratelimit.core import get_usage
 
 # Failed attempts allowed per minute; the attempt after the last one is refused, right password or not.
 ACCOUNT_ALLOWANCE = "5/m"
+
+
 # Per client address, over every account: a household or an office behind one NAT shares it. A
 # deployment setting (LOGIN_ATTEMPTS_PER_CLIENT), 50/m unless the environment says otherwise.
 def client_allowance() -> str:
