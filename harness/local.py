@@ -136,6 +136,9 @@ class Topology:
 
     `sentinel=True` runs Redis as compose/ does: a primary, a replica of it and three Sentinels, which the
     replicas ask where the primary is (REDIS_SENTINELS); kill_redis_primary() is a failover.
+
+    `password_hashers` is the replicas' PASSWORD_HASHERS (Django's own list when None): the behavioral
+    suite names Django's MD5 hasher for tests, as a password hash costs a core half a second otherwise.
     """
 
     tree: str
@@ -146,6 +149,7 @@ class Topology:
     database_url: str | None = None
     tree_dir: Path | None = None
     sentinel: bool = False
+    password_hashers: list[str] | None = None
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shop-topology-")))
     nginx_port: int | None = None
     redis_port: int | None = None
@@ -351,6 +355,7 @@ class Topology:
             "AWS_S3_REGION_NAME": "us-east-1",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            **({"PASSWORD_HASHERS": ",".join(self.password_hashers)} if self.password_hashers else {}),
         }
 
     def s3_client(self, **config):
