@@ -92,11 +92,16 @@ class Process:
     def running(self) -> bool:
         return self.popen.poll() is None
 
+    def signal(self, sig: int | None = None) -> None:
+        """Send the stop signal (or `sig`) to the process group, and return at once."""
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, sig or self.stop_signal)
+
     def stop(self, sig: int | None = None, timeout: float = 10.0) -> None:
         if self.popen.poll() is not None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, sig or self.stop_signal)
+        self.signal(sig)
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -212,6 +217,8 @@ class Topology:
         return self
 
     def stop(self) -> None:
+        for replica in self.replicas:  # every replica shuts down at once, then each is waited for
+            replica.process.signal()
         for replica in self.replicas:
             replica.process.stop()
         self.replicas.clear()
