@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import functools
 import importlib.util
 import os
 import re
@@ -40,8 +41,14 @@ REDIS_SERVERS = ("redis", "redis-replica")
 # A tree's SQLite database as migrate left it, once per process: the next topology of the tree copies
 # it instead of migrating again (collectstatic, into the tree's own staticfiles/, was done with it).
 MIGRATED: dict[Path, Path] = {}
-MIGRATED_DIR = Path(tempfile.mkdtemp(prefix="shop-migrated-"))
-atexit.register(shutil.rmtree, MIGRATED_DIR, ignore_errors=True)
+
+
+@functools.cache
+def migrated_dir() -> Path:
+    """Where this process keeps those files; removed when the process exits."""
+    path = Path(tempfile.mkdtemp(prefix="shop-migrated-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def _compose_module(name: str, path: Path):
@@ -623,7 +630,7 @@ class Topology:
         # What the image build does: static files are part of the release, not state.
         self.manage("collectstatic", "--no-input")
         if sqlite:
-            template = MIGRATED_DIR / f"{len(MIGRATED)}-{self.tree_dir.name}.sqlite3"
+            template = migrated_dir() / f"{len(MIGRATED)}-{self.tree_dir.name}.sqlite3"
             shutil.copyfile(sqlite, template)
             MIGRATED[self.tree_dir] = template
 
