@@ -8,8 +8,10 @@ from the template compose/ uses. Every process the topology starts, stop() stops
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
+import functools
 import importlib.util
 import os
 import re
@@ -20,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +39,17 @@ SENTINEL_SCRIPT = ROOT / "compose" / "redis" / "sentinel.sh"
 SENTINEL_MASTER = "shop"
 # The Redis servers behind Sentinel: the first primary, and its replica (roles swap at a failover).
 REDIS_SERVERS = ("redis", "redis-replica")
+# A tree's SQLite database as migrate left it, once per process: the next topology of the tree copies
+# it instead of migrating again (collectstatic, into the tree's own staticfiles/, was done with it).
+MIGRATED: dict[Path, Path] = {}
+
+
+@functools.cache
+def migrated_dir() -> Path:
+    """Where this process keeps those files; removed when the process exits."""
+    path = Path(tempfile.mkdtemp(prefix="shop-migrated-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def _compose_module(name: str, path: Path):
@@ -86,11 +100,16 @@ class Process:
     def running(self) -> bool:
         return self.popen.poll() is None
 
+    def signal(self, sig: int | None = None) -> None:
+        """Send the stop signal (or `sig`) to the process group, and return at once."""
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, sig or self.stop_signal)
+
     def stop(self, sig: int | None = None, timeout: float = 10.0) -> None:
         if self.popen.poll() is not None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, sig or self.stop_signal)
+        self.signal(sig)
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -137,6 +156,9 @@ class Topology:
 
     `sentinel=True` runs Redis as compose/ does: a primary, a replica of it and three Sentinels, which the
     replicas ask where the primary is (REDIS_SENTINELS); kill_redis_primary() is a failover.
+
+    `password_hashers` is the replicas' PASSWORD_HASHERS (Django's own list when None): the behavioral
+    suite names Django's MD5 hasher for tests, as a password hash costs a core half a second otherwise.
     """
 
     tree: str
@@ -147,6 +169,7 @@ class Topology:
     database_url: str | None = None
     tree_dir: Path | None = None
     sentinel: bool = False
+    password_hashers: list[str] | None = None
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shop-topology-")))
     nginx_port: int | None = None
     redis_port: int | None = None
@@ -177,10 +200,22 @@ class Topology:
 
     def start(self) -> Topology:
         try:
-            self.services_only()
-            self._prepare_database()
+            self._start_redis()
+            if self.sentinel:
+                self._start_redis_replica_and_sentinels()
+            # Independent of each other: the S3 server starting, and the database being migrated. Only the
+            # waiting is another thread's: a child is signalled when the thread that spawned it ends
+            # (PR_SET_PDEATHSIG), so every process is spawned from this one.
+            s3 = self._spawn_s3()
+            with ThreadPoolExecutor(1) as pool:
+                s3_ready = pool.submit(self._s3_ready, s3)
+                self._prepare_database()
+                s3_ready.result()
+            # Each replica seeds in turn (one writer on the database), and boots while the next one seeds.
             for _ in range(self.replicas_wanted):
-                self.replicas.append(self._start_replica())
+                self.replicas.append(self._spawn_replica())
+            for replica in self.replicas:
+                self._wait_ready(replica)
             self._start_nginx()
         except BaseException:
             self.stop()
@@ -196,6 +231,8 @@ class Topology:
         return self
 
     def stop(self) -> None:
+        for replica in self.replicas:  # every replica shuts down at once, then each is waited for
+            replica.process.signal()
         for replica in self.replicas:
             replica.process.stop()
         self.replicas.clear()
@@ -360,6 +397,7 @@ class Topology:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             **{variable: self.redis_passwords[variable] for variable, _ in self.more_redis_users.values()},
             **self.more_environment,
+            **({"PASSWORD_HASHERS": ",".join(self.password_hashers)} if self.password_hashers else {}),
         }
 
     def s3_client(self, **config):
@@ -539,12 +577,18 @@ class Topology:
             self._wait_for(process, every_sentinel_knows_everyone, "Redis Sentinel", deadline=60)
 
     def _start_s3(self, port: int | None = None) -> None:
+        self._s3_ready(self._spawn_s3(port))
+
+    def _spawn_s3(self, port: int | None = None) -> Process:
         self.s3_port = port or free_port()
         env = self.environment()
         argv = [sys.executable, "-m", "harness.s3", "--port", str(self.s3_port)]
         argv += ["--access-key", env["AWS_ACCESS_KEY_ID"], "--secret-key", env["AWS_SECRET_ACCESS_KEY"]]
         process = self._spawn("s3", argv, cwd=ROOT)
         self.services.append(process)
+        return process
+
+    def _s3_ready(self, process: Process) -> None:
         url = f"http://127.0.0.1:{self.s3_port}"
         self._wait_for(process, lambda: requests.get(url, timeout=1).status_code < 500, "S3 server")
         bucket_prepare(self.environment())
@@ -587,9 +631,17 @@ class Topology:
             self._start_postgres()
         if self.database_url and self.database_url.startswith(("postgres://", "postgresql://")):
             self._create_postgres_database()
+        sqlite = None if self.database_url else self.workdir / "db.sqlite3"
+        if sqlite and self.tree_dir in MIGRATED:
+            shutil.copyfile(MIGRATED[self.tree_dir], sqlite)
+            return
         self.manage("migrate", "--no-input")
         # What the image build does: static files are part of the release, not state.
         self.manage("collectstatic", "--no-input")
+        if sqlite:
+            template = migrated_dir() / f"{len(MIGRATED)}-{self.tree_dir.name}.sqlite3"
+            shutil.copyfile(sqlite, template)
+            MIGRATED[self.tree_dir] = template
 
     def _create_postgres_database(self) -> None:
         """A fresh database on the server, dropped again by stop()."""
@@ -609,20 +661,30 @@ class Topology:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def _start_replica(self) -> Replica:
+        replica = self._spawn_replica()
+        self._wait_ready(replica)
+        return replica
+
+    def _spawn_replica(self) -> Replica:
+        """A replica seeded and started, not yet known to answer (_wait_ready)."""
         self._generation += 1
         name = f"{self.tree}-replica-{self._generation}"
         instance_dir = self.workdir / "replicas" / name
         instance_dir.mkdir(parents=True)
         # Idempotent: each replica seeds at start, as each container does, so its own disk gets the demo images.
-        self.manage("seed_shop", instance_dir=instance_dir)
+        # Without the system checks (seconds of stateless_checks reading every module): migrate ran them,
+        # with the same settings but for the ports and passwords.
+        self.manage("seed_shop", "--skip-checks", instance_dir=instance_dir)
         port = free_port()
         env = {**self.environment(), "INSTANCE_DIR": str(instance_dir), "REPLICA_NAME": name}
         argv = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
         options = ["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1", "--no-access-log", "--lifespan", "off"]
         process = self._spawn(name, [*argv, *options, "--timeout-graceful-shutdown", "5"], cwd=self.tree_dir, env=env)
-        replica = Replica(name, port, instance_dir, process)
-        self._wait_for(process, lambda: requests.get(f"{replica.url}/healthz", timeout=1).status_code == 200, name)
-        return replica
+        return Replica(name, port, instance_dir, process)
+
+    def _wait_ready(self, replica: Replica) -> None:
+        url = f"{replica.url}/healthz"
+        self._wait_for(replica.process, lambda: requests.get(url, timeout=1).status_code == 200, replica.name)
 
     def _start_nginx(self) -> None:
         self.nginx_port = self.nginx_port or free_port()

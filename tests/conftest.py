@@ -171,6 +171,8 @@ def topology(request):
         "database": request.config.getoption("--database"),
         "database_url": os.environ.get("DATABASE_URL"),
         "tree_dir": request.config.getoption("--tree-dir"),
+        # Hundreds of sign-ups and logins: Django's hasher for tests, not PBKDF2's million rounds a password.
+        "password_hashers": ["django.contrib.auth.hashers.MD5PasswordHasher"],
     }
     spec = TOPOLOGIES[request.param]
     with topology_for(spec, **({} if spec.stack != "local" else options)) as running:

@@ -54,7 +54,11 @@ def test_every_shop_container_gets_the_variables_a_local_replica_gets(name):
     """The shop's containers are configured with the same variable names as the local replicas; compose runs Redis
     behind Sentinel, as the local topologies do with sentinel=True."""
     # Locally each replica also gets INSTANCE_DIR and REPLICA_NAME; a container's name is its hostname.
-    local = set(local_topology(sentinel=True).environment()) | {"INSTANCE_DIR"}
+    topology = local_topology(sentinel=True)
+    try:
+        local = set(topology.environment()) | {"INSTANCE_DIR"}
+    finally:
+        topology.stop()  # never started: this removes its working directory
     # FORWARDED_ALLOW_IPS is uvicorn's own setting, given on its command line locally.
     in_compose = set(SERVICES[name]["environment"]) - {"FORWARDED_ALLOW_IPS"} | IMAGE_ENVIRONMENT
 

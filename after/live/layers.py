@@ -33,8 +33,11 @@ class RedisPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
     def __init__(self, *args, hosts=None, **kwargs):
         # redis-py retries nothing unless told, and the subscriber's connection is read only while some
         # page is subscribed: a replica with no page open when Redis restarted still holds the dead
-        # connection, and the next page's subscribe would fail on it. One retry reconnects first.
-        hosts = [{"retry_on_error": [redis.ConnectionError], **host} for host in decode_hosts(hosts)]
+        # connection, and the next page's subscribe would fail on it. One retry reconnects first. Under
+        # uvicorn's uvloop, writing to that connection raises RuntimeError ("the handler is closed"), not
+        # ConnectionError: it is retried too.
+        retried = [redis.ConnectionError, RuntimeError]
+        hosts = [{"retry_on_error": retried, **host} for host in decode_hosts(hosts)]
         super().__init__(*args, hosts=hosts, **kwargs)
 
     def _get_layer(self):

@@ -4,6 +4,7 @@ import socket
 from pathlib import Path
 
 import environ
+from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -105,6 +106,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's own list unless told: the behavioral suite's topologies name the fast MD5 hasher meant for tests.
+PASSWORD_HASHERS = env.list("PASSWORD_HASHERS", default=global_settings.PASSWORD_HASHERS)
 # Every password check counts against the account's and the client's allowance (accounts/limits.py).
 AUTHENTICATION_BACKENDS = ["accounts.limits.PasswordAttemptsBackend"]
 LOGIN_URL = "accounts:login"
