@@ -156,7 +156,20 @@ class SwarmTopology:
         lb = docker("ps", "--quiet", "--filter", f"label=com.docker.swarm.service.name={self.lb_service}").split()
         if len(lb) != 1:
             raise RuntimeError(f"{self.lb_service}: expected one running container, found {lb}")
-        values = ["-e", f"NGINX_BACKEND={backend or self.backend}", "-e", f"NGINX_CANARY={canary}"]
+        backend = backend or self.backend
+        # A task is in Swarm's DNS a moment after it turns healthy: switch once the balancer's own
+        # resolver returns every task of each name it is to send requests to.
+        for name in {backend, *canary.split()[1:2]}:
+            host = name.rstrip(";").split(":")[0]
+            service = f"{stack_name(self.tree)}_{host}"
+            wanted = json.loads(docker("service", "inspect", service))[0]["Spec"]["Mode"]["Replicated"]["Replicas"]
+            wait_until(
+                lambda h=host, n=wanted: len(addresses(lb[0], h)) == n,
+                what=f"{host} resolving to its {wanted} tasks in the balancer",
+                deadline=30,
+                interval=0.2,
+            )
+        values = ["-e", f"NGINX_BACKEND={backend}", "-e", f"NGINX_CANARY={canary}"]
         docker("exec", *values, lb[0], "/docker-entrypoint.sh", "nginx", "-t", "-q")
         docker("exec", lb[0], "nginx", "-s", "reload")
 
@@ -196,6 +209,11 @@ class SwarmTopology:
     def wait_for_load_balancer(self) -> None:
         """nginx looks the replicas' name up every second: wait until it sends traffic to these only."""
         serves_only(self.url, {r.name for r in self.replicas}, what=f"{self.tree} load balancer after the deploy")
+
+
+def addresses(container: str, host: str) -> set[str]:
+    """The IPv4 addresses `host` resolves to inside `container` (getent fails while it resolves to none)."""
+    return {line.split()[0] for line in docker("exec", container, "getent", "ahostsv4", host).splitlines()}
 
 
 def swarm_state() -> str:
