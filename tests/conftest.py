@@ -144,6 +144,10 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
+    running = item.funcargs.get("topology") if report.failed else None
+    for replica in getattr(running, "replicas", []):
+        # A 500 the client saw has its traceback in the replica's log only: CI prints it beside the failure.
+        report.sections.append((f"log of {replica.name}", replica.process.tail(200)))
     topology = topology_of(item)
     if topology and (report.when == "call" or report.outcome != "passed"):
         outcome = "pass" if report.passed and not hasattr(report, "wasxfail") else "fail"

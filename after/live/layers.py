@@ -5,18 +5,43 @@ cut off from Redis, and until redis-py has reconnected and subscribed again, wha
 publish never reaches it; and channels-redis no longer calls its on_disconnect and on_reconnect
 hooks (django/channels_redis#406). So once redis-py has subscribed again, every consumer of the
 process gets a "live.resync" and sends its page the current value.
+
+One connection per process carries every subscription, and two tasks use it: channels-redis' receive
+task reads from it, and each page being opened writes a SUBSCRIBE to it. After Redis restarts both may
+find it dead and remake it at once; redis-py's asyncio PubSub does not serialise that, and one of them
+then fails ("readuntil() called while another coroutine is already waiting for incoming data", or a
+write to a writer the other task has just closed), which the page saw as an HTTP 500 on its handshake.
+The receive task logs it and reads again a second later; a page's subscribe tries again until a deadline.
 """
+
+import asyncio
 
 import redis
 from channels_redis import pubsub
 from channels_redis.utils import decode_hosts
+
+# How long a page's subscribe keeps trying while the connection to Redis is being remade, and how often.
+SUBSCRIBE_WITHIN = 3.0
+SUBSCRIBE_EVERY = 0.1
+# What a write to the connection raises while the other task has just closed it: redis-py's own error;
+# uvloop's RuntimeError ("the handler is closed"); AttributeError on the writer redis-py set to None.
+REMADE_UNDER_US = (redis.ConnectionError, RuntimeError, AttributeError)
 
 
 class _Shard(pubsub.RedisSingleShardConnection):
     _watched = None
 
     async def subscribe(self, channel):
-        await super().subscribe(channel)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SUBSCRIBE_WITHIN
+        while True:
+            try:
+                await super().subscribe(channel)  # under self._lock; redis-py connects first if it must
+                break
+            except REMADE_UNDER_US:
+                if loop.time() >= deadline:
+                    raise
+                await asyncio.sleep(SUBSCRIBE_EVERY)
         connection = self._pubsub.connection
         if connection is not self._watched:
             # redis-py runs connect callbacks in order on every reconnect: its own subscribes again first.
@@ -31,10 +56,10 @@ class _Shard(pubsub.RedisSingleShardConnection):
 
 class RedisPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
     def __init__(self, *args, hosts=None, **kwargs):
-        # redis-py retries nothing unless told, and the subscriber's connection is read only while some
-        # page is subscribed: a replica with no page open when Redis restarted still holds the dead
-        # connection, and the next page's subscribe would fail on it. One retry reconnects first. Under
-        # uvicorn's uvloop, writing to that connection raises RuntimeError ("the handler is closed"), not
+        # redis-py retries nothing unless told: a publish on a pooled connection Redis closed since would
+        # fail, and the change it carries would reach no page; so would a subscribe on the subscriber's
+        # connection, which nothing reads while no page is open. One retry reconnects first. Under uvicorn's
+        # uvloop, writing to a closed connection raises RuntimeError ("the handler is closed"), not
         # ConnectionError: it is retried too.
         retried = [redis.ConnectionError, RuntimeError]
         hosts = [{"retry_on_error": retried, **host} for host in decode_hosts(hosts)]
