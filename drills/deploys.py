@@ -12,7 +12,8 @@ Under Compose: `docker compose up -d --force-recreate`, which replaces every rep
 During each, through nginx the whole time: logged-in visitors read their orders, buyers fill a cart and
 check out with their checkout key (resent once, blindly, on a failure), API clients read `/api/me`
 with their token, and product pages listen on WebSockets while staff change the stock. Counted:
-requests, failed requests (5xx or connection errors), sessions lost (sent to log in), tokens refused
+requests, failed requests (5xx or connection errors), requests resent (reset unanswered on a kept-alive
+connection as nginx reloads, sent again once on a fresh one), sessions lost (sent to log in), tokens refused
 (401), orders lost or doubled, the versions users saw (X-App-Version) and how often one user's next
 request went to the other version, pages reconnected, live updates missed by a page that was connected
 all along, and pages not on the final stock at the end.
@@ -22,12 +23,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import requests
 
@@ -44,11 +48,13 @@ PAGES = 6
 NEW_VERSION = "2"
 BROKEN_VERSION = "3-broken"
 CANARY_SHARE = 10  # per cent
+V2_FIELD = "in_stock"  # what drills/version-2.patch adds to the live stock message
 # A change published this close to a page's socket closing may be lost with it; the page reloads the
 # figure when it reconnects, so it counts as resynced, not missed.
 CLOSING_GRACE = 1.0
 RESULTS = ROOT / ".results"
 DOC = ROOT / "docs" / "07-deploys.md"
+VERSION_2_PATCH = ROOT / "drills" / "version-2.patch"
 
 
 @dataclass
@@ -60,7 +66,10 @@ class Figures:
     orders_lost: int = 0
     orders_doubled: int = 0
     versions: Counter = field(default_factory=Counter)
+    resent: int = 0  # requests reset unanswered and sent again once on a fresh connection
     crossings: int = 0  # a user's request answered by another version than their previous one
+    live_messages: int = 0  # shown by the pages
+    messages_across: int = 0  # of those, made by the other version than the one behind the page's socket
     pages_reconnected: int = 0
     updates_missed: int = 0  # by a page connected from before the change until after it
     pages_stale: int = 0
@@ -68,6 +77,9 @@ class Figures:
     stock_changes_refused: int = 0
     took: float = 0.0
     note: str = ""
+    # What failed and what the drill did, each "+seconds since the load began: what", for the log.
+    failures: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
 
     @property
     def missed_targets(self) -> bool:
@@ -86,6 +98,7 @@ class DeployLoad:
         self.lock = threading.Lock()
         self._stop = threading.Event()
         self._last_version: dict[int, str] = {}
+        self.began = time.monotonic()
         self.visitors = [self._signed_up() for _ in range(VISITORS)]
         self.buyers = [self._signed_up() for _ in range(BUYERS)]
         self.api_clients = []
@@ -106,11 +119,20 @@ class DeployLoad:
         visitor.sign_up()
         return visitor
 
-    def _count(self, response: requests.Response | None, who=None) -> requests.Response | None:
+    def _since(self) -> str:
+        return f"+{time.monotonic() - self.began:.2f}s"
+
+    def mark(self, event: str) -> None:
+        with self.lock:
+            self.figures.events.append(f"{self._since()}: {event}")
+
+    def _count(self, response: requests.Response | None, who=None, error: Exception | None = None):
         with self.lock:
             self.figures.requests += 1
             if response is None or response.status_code >= 500:
                 self.figures.failed += 1
+                what = f"{error!r}" if response is None else f"{response.status_code} {response.url}"
+                self.figures.failures.append(f"{self._since()}: {what}")
             else:
                 version = response.headers.get("X-App-Version", "?")
                 self.figures.versions[version] += 1
@@ -124,11 +146,24 @@ class DeployLoad:
                     self.figures.tokens_refused += 1
         return response
 
+    def _resent_once(self, call) -> requests.Response:
+        """`call()`, sent again once on a fresh connection if the first got no answer at all. nginx's old
+        workers close their idle keep-alive connections at a reload, and a request sent on one just then
+        is reset unanswered, never read by nginx (nginx/nginx#437; keepalive_min_timeout, #456, narrows
+        it). Go's client resends an idempotent request then; requests resends none. Counted as resent."""
+        try:
+            return call()
+        except requests.ConnectionError as error:
+            with self.lock:
+                self.figures.resent += 1
+                self.figures.events.append(f"{self._since()}: resent after {error!r}")
+            return call()  # urllib3 dropped the reset connection: this goes on a new one
+
     def _send(self, call, who=None) -> requests.Response | None:
         try:
-            return self._count(call(), who)
-        except requests.RequestException:
-            return self._count(None)
+            return self._count(self._resent_once(call), who)
+        except requests.RequestException as error:
+            return self._count(None, error=error)
 
     def _running(self, end: float) -> bool:
         return not self._stop.is_set() and time.monotonic() < end
@@ -149,9 +184,9 @@ class DeployLoad:
             if self._send(lambda: buyer.add_to_cart(self.product_id, 1), buyer) is None:
                 continue
             try:
-                key = buyer.checkout_key()
-            except requests.RequestException:
-                self._count(None)
+                key = self._resent_once(buyer.checkout_key)
+            except requests.RequestException as error:
+                self._count(None, error=error)
                 continue
             if key is None:
                 continue
@@ -173,7 +208,7 @@ class DeployLoad:
             value += 1
             sent = time.monotonic()
             try:
-                response = self.staff.set_stock(self.live_product_id, value)
+                response = self._resent_once(lambda v=value: self.staff.set_stock(self.live_product_id, v))
             except requests.RequestException:
                 response = None
             answered = time.monotonic()
@@ -218,6 +253,10 @@ class DeployLoad:
         )
         for page in self.pages:
             f.versions.update({f"page {v}": n for v, n in page.versions.items()})
+            for (version, keys), count in page.shapes.items():
+                made_by = NEW_VERSION if V2_FIELD in keys else "1"
+                f.live_messages += count
+                f.messages_across += count * (version in ("1", NEW_VERSION) and made_by != version)
 
 
 def service_image(topology) -> str:
@@ -234,6 +273,10 @@ def under_load(topology, products: tuple[int, int], action) -> Figures:
         mark = load.figures.requests
         wait_until(lambda: load.figures.requests > mark + 30, what="load after the deploy", deadline=60)
     load.figures.note = note or ""
+    for line in load.figures.failures:
+        print(f"failed {line}", file=sys.stderr)
+    if load.figures.failures:
+        print("\n".join(["while:", *load.figures.events]), file=sys.stderr)
     return load.figures
 
 
@@ -289,20 +332,29 @@ def blue_green(topology, load: DeployLoad) -> str:
     """Green (the new version, two tasks) beside blue; nginx to green in one reload; blue retired, so its live
     pages move to green; then the rollback: blue back, nginx to blue, green removed."""
     image = service_image(topology)
+    load.mark("deploying green")
     green = topology.deploy_green(f"stateless-shop/{topology.tree}:{NEW_VERSION}", replicas=2)
+    load.mark("nginx reloading to green")
     started = time.monotonic()
     topology.route(topology.green_backend)
+    load.mark("nginx reloaded to green")
     switched = wait_until(lambda: serves_version(topology, NEW_VERSION), what="nginx on green", deadline=10) - started
     on_green, counted = share_while(load, NEW_VERSION)
     # nginx's old workers keep blue's WebSockets open: retiring blue closes them, and the pages reconnect.
+    load.mark("retiring blue")
     docker("service", "scale", "--detach=false", f"{topology.service}=0", timeout=600)
+    load.mark("blue retired")
     moved = wait_until(lambda: pages_on(load, NEW_VERSION), what="pages on green", deadline=60)
     docker("service", "update", "--quiet", "--detach=false", "--image", image, "--replicas", "2", topology.service)
     topology._find_replicas(2)
+    load.mark("blue back; nginx reloading to blue")
     topology.route()
+    load.mark("nginx reloaded to blue")
     wait_until(lambda: serves_version(topology, "1"), what="nginx back on blue", deadline=10)
     on_blue, counted_back = share_while(load, "1")
+    load.mark("removing green")
     topology.remove_green()
+    load.mark("green removed")
     back = wait_until(lambda: pages_on(load, "1"), what="pages back on blue", deadline=60)
     return (
         f"green: {len(green)} tasks of version {NEW_VERSION}; nginx on green {switched:.1f}s after the reload; "
@@ -328,10 +380,14 @@ def pages_on(load: DeployLoad, version: str) -> int | None:
 def canary(topology, load: DeployLoad) -> str:
     """One green task takes CANARY_SHARE% of requests, drawn per request; then it is promoted to every request."""
     topology.deploy_green(f"stateless-shop/{topology.tree}:{NEW_VERSION}", replicas=1)
+    load.mark("nginx reloading with the canary")
     topology.route(canary=f"{CANARY_SHARE}% {topology.green_backend};")
+    load.mark("nginx reloaded with the canary")
     wait_until(lambda: serves_version(topology, "1", every=False), what="nginx with the canary", deadline=10)
     canary_share, counted = share_while(load, NEW_VERSION, 400)
+    load.mark("nginx reloading to the promoted canary")
     topology.route(topology.green_backend)
+    load.mark("nginx reloaded to the promoted canary")
     wait_until(lambda: serves_version(topology, NEW_VERSION), what="nginx on the promoted canary", deadline=10)
     promoted, counted_after = share_while(load, NEW_VERSION)
     return (
@@ -361,7 +417,24 @@ def products(topology) -> tuple[int, int]:
     return staff.create_product(stock=100000)[0], staff.create_product(stock=1000)[0]
 
 
+def build_new_version(tree: str) -> str:
+    """Version 2's image: the tree with drills/version-2.patch applied (a field added to the live stock
+    message, which version 2's pages use when it is there), built as compose builds version 1."""
+    image = f"stateless-shop/{tree}:{NEW_VERSION}"
+    with tempfile.TemporaryDirectory(prefix="shop-version-2-") as context:
+        for part in (tree, "stateless_checks"):
+            shutil.copytree(ROOT / part, Path(context) / part, ignore=shutil.ignore_patterns("__pycache__", "var"))
+        shutil.copy(ROOT / ".dockerignore", context)
+        subprocess.run(["git", "apply", str(VERSION_2_PATCH)], cwd=Path(context) / tree, check=True)
+        docker(
+            "build", "--quiet", "-f", str(ROOT / "compose" / "Dockerfile"), "--build-arg", f"TREE={tree}",
+            "--build-arg", f"APP_VERSION={NEW_VERSION}", "-t", image, context, timeout=900,
+        )  # fmt: skip
+    return image
+
+
 def drill(tree: str) -> list[tuple[str, Figures]]:
+    build_new_version(tree)
     topology = SwarmTopology(tree).start()
     first = f"stateless-shop/{tree}:latest"
     at_version(topology, first)
@@ -401,10 +474,11 @@ def compose_recreate(tree: str) -> list[tuple[str, Figures]]:
 
 def markdown(results: dict[str, list[tuple[str, Figures]]]) -> str:
     lines = [
-        "| tree | row | requests | failed | sessions lost | tokens refused | orders lost / doubled "
-        "| versions seen | crossings | pages reconnected | live updates missed | pages stale | took | figures |",
-        "|------|-----|---------:|-------:|--------------:|---------------:|------:"
-        "|---------------|----------:|------------------:|--------------------:|------------:|-----:|---------|",
+        "| tree | row | requests | failed | resent | sessions lost | tokens refused | orders lost / doubled "
+        "| versions seen | crossings | live messages across versions | pages reconnected | live updates missed "
+        "| pages stale | took | figures |",
+        "|------|-----|---------:|-------:|-------:|--------------:|---------------:|------:"
+        "|---------------|----------:|------:|------------------:|--------------------:|------------:|-----:|---------|",
     ]
     for tree, rows in results.items():
         for name, f in rows:
@@ -413,8 +487,9 @@ def markdown(results: dict[str, list[tuple[str, Figures]]]) -> str:
                 f.stock_changes_refused
             )
             lines.append(
-                f"| {tree}/ | {name} | {f.requests} | {f.failed} | {f.sessions_lost} | {f.tokens_refused} "
-                f"| {f.orders_lost} / {f.orders_doubled} | {versions} | {f.crossings} | {f.pages_reconnected} "
+                f"| {tree}/ | {name} | {f.requests} | {f.failed} | {f.resent} | {f.sessions_lost} | {f.tokens_refused} "
+                f"| {f.orders_lost} / {f.orders_doubled} | {versions} | {f.crossings} "
+                f"| {f.messages_across} of {f.live_messages} | {f.pages_reconnected} "
                 f"| {f.updates_missed} | {f.pages_stale} | {f.took:.0f}s | {f.note}{refused} |"
             )
     return "\n".join(lines)

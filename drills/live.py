@@ -35,6 +35,8 @@ class LiveClient:
         self.refusals: list = []  # failed reconnection attempts: a status code or an error name
         self.spans: list[list] = []  # [connected at, closed at or None]: when the page was listening
         self.versions: Counter = Counter()  # X-App-Version of the replica behind each connection
+        self.version: str | None = None  # behind the open socket
+        self.shapes: Counter = Counter()  # (version behind the socket, the message's sorted keys): messages shown
         self._random = random.Random(seed)  # noqa: S311 - live.js's jitter, repeatable
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -61,20 +63,26 @@ class LiveClient:
     def _connect(self) -> None:
         self.socket.open()
         try:
-            self.values.append(self.socket.next()["stock"])  # the snapshot
+            snapshot = self.socket.next()
             self.replica = self.socket.served_by  # config/asgi.py adds it to the handshake
-            self.versions[self.socket.connection.response.headers.get("X-App-Version", "?")] += 1
+            self.version = self.socket.connection.response.headers.get("X-App-Version", "?")
+            self._show(snapshot)
+            self.versions[self.version] += 1
             self.spans.append([time.monotonic(), None])
         except BaseException:
             self.socket.close()
             raise
+
+    def _show(self, message: dict) -> None:
+        self.values.append(message["stock"])
+        self.shapes[(self.version, tuple(sorted(message)))] += 1
 
     def _run(self) -> None:
         while not self._stop.is_set():
             connection = self.socket.connection
             try:
                 while True:
-                    self.values.append(self.socket.next(timeout=None)["stock"])
+                    self._show(self.socket.next(timeout=None))
             except ConnectionClosed:
                 pass
             code = connection.close_code
