@@ -273,8 +273,11 @@ def under_load(topology, products: tuple[int, int], action) -> Figures:
         mark = load.figures.requests
         wait_until(lambda: load.figures.requests > mark + 30, what="load after the deploy", deadline=60)
     load.figures.note = note or ""
-    for line in load.figures.failures:
+    failures = load.figures.failures
+    for line in failures[:10]:
         print(f"failed {line}", file=sys.stderr)
+    if len(failures) > 10:
+        print(f"... and {len(failures) - 10} more, the last {failures[-1]}", file=sys.stderr)
     if load.figures.failures:
         print("\n".join(["while:", *load.figures.events]), file=sys.stderr)
     return load.figures
