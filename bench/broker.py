@@ -12,25 +12,30 @@ For each layer of bench/layers.py (after/'s pub/sub layer, and channels_redis' c
 - faults: the drills' live rows (drills/live.py) on the same topology, pages that reconnect as live.js
   does: Redis stopped and started again (Topology.stop_service/start_service), and replica B SIGKILLed
   and replaced. Then what the layer left in Redis: the core layer's group memberships outlive a dead
-  replica (`group_expiry`, 24 h), pub/sub subscriptions end with their connection.
+  replica (`group_expiry`, 24 h), pub/sub subscriptions end with their connection;
+- the floor: the same publish → every client from two bare WebSocket servers (bench/floor_server.py).
 The bench publishes with the same layer class as the replicas (a layer only talks to its own kind).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
+from websockets.asyncio.client import connect
 
 from bench.layers import LAYERS
 from bench.live import Audience, published
 from drills import live as live_drills
 from drills.report import Report
-from harness import Topology, Visitor, product_group
+from harness import ROOT, Topology, Visitor, product_group
 
 PUBLISHERS = {"pubsub": RedisPubSubChannelLayer, "core": RedisChannelLayer}
 OVERLOAD = 1_000_000  # overload messages are numbered from here, markers after them
@@ -147,6 +152,42 @@ def faults(topology: Topology, *, outage_s: float, pages: int) -> dict:
     return {**rows, "left_in_redis_after_kill": after_kill}
 
 
+async def floor(*, sizes, messages: int) -> dict:
+    """The same publish → every client, from two bare WebSocket servers (bench/floor_server.py, half the
+    clients on each, as on after×2) instead of two replicas and a layer: what this machine, its loopback
+    and the bench's own clients cost without Django, Channels or Redis."""
+    servers = [
+        subprocess.Popen([sys.executable, "-m", "bench.floor_server"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    try:
+        ports = [int(server.stdout.readline()) for server in servers]
+        results = {}
+        for size in sorted(sizes, reverse=True):
+            sockets = [await connect(f"ws://127.0.0.1:{ports[i % 2]}/page") for i in range(size)]
+            publishers = [await connect(f"ws://127.0.0.1:{port}/publish") for port in ports]
+            audience = Audience(sockets)
+            latencies: list[float] = []
+            try:
+                for number in range(-1, messages):  # the first, not counted, warms both servers up
+                    text = json.dumps({"type": "stock", "product": 1, "stock": 1, "seq": number})
+                    start = time.perf_counter()
+                    for publisher in publishers:
+                        await publisher.send(text)
+                    arrivals = await audience.received(("seq", number))
+                    if number >= 0:
+                        latencies += [(at - start) * 1000 for at in arrivals]
+            finally:
+                await audience.close()
+                await asyncio.gather(*(publisher.close() for publisher in publishers))
+            results[size] = {"publish": latencies}
+        return results
+    finally:
+        for server in servers:
+            server.kill()
+            server.wait()
+
+
 def broker(*, sizes, messages: int, burst: int, overload: int, outage_s: float, pages: int) -> dict:
     """Each layer on an after×2 of its own, started and stopped here (call from the thread that starts processes)."""
     results: dict = {"load_average": {}}
@@ -164,6 +205,8 @@ def broker(*, sizes, messages: int, burst: int, overload: int, outage_s: float, 
             raise
         finally:
             topology.stop()
+    results["floor"] = {"fan_out": asyncio.run(floor(sizes=sizes, messages=messages))}
+    results["load_average"]["floor"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return results
 
 
@@ -180,7 +223,6 @@ def main() -> None:
     """python -m bench.broker [--smoke] [--json PATH]: this part alone; its block into docs/04-live-updates.md
     unless --smoke (then printed). make bench runs it too (bench/run.py)."""
     import argparse
-    import json
 
     from bench import report
     from harness import ROOT

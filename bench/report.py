@@ -249,6 +249,10 @@ def broker(broker: dict) -> str:
         "pubsub": "pub/sub (after/'s `live.layers.RedisPubSubChannelLayer`)",
         "core": "core (`RedisChannelLayer`)",
     }
+    measured = dict(layers)
+    if "floor" in broker:  # the publish rows alone: two bare WebSocket servers in the replicas' place
+        floor = "floor: two bare WebSocket servers (`bench/floor_server.py`), no Django, Channels or Redis"
+        layers = {**layers, "floor": floor}
     # Each layer's fan_out is keyed by audience size: ints from a run, strings once read back from JSON.
     broker = {
         **broker,
@@ -257,11 +261,17 @@ def broker(broker: dict) -> str:
             for name in layers
         },
     }
-    sizes = sorted({int(size) for name in layers for size in broker[name]["fan_out"]})
+    sizes = sorted({int(size) for name in measured for size in broker[name]["fan_out"]})
     rows = []
 
     def row(label: str, cell) -> None:
-        rows.append([label, *(cell(broker[name]) for name in layers)])
+        cells = []
+        for name in layers:
+            try:
+                cells.append(cell(broker[name]))
+            except KeyError:  # what the floor does not measure
+                cells.append("–")
+        rows.append([label, *cells])
 
     for size in sizes:
         row(
@@ -297,14 +307,17 @@ def broker(broker: dict) -> str:
         f"{m['fan_out'][largest]['kb_per_page'] * 1000 / 1024:.0f} MiB per 1,000",
     )
     row("load average when its topology had started", lambda m: "")
-    rows[-1][1:] = [broker["load_average"][name] for name in layers]
-    largest_p99 = {name: percentile(broker[name]["fan_out"][largest]["publish"], 0.99) for name in layers}
+    rows[-1][1:] = [broker["load_average"].get(name, "") for name in layers]
+    largest_p99 = {name: percentile(broker[name]["fan_out"][largest]["publish"], 0.99) for name in measured}
     target = ", ".join(
         f"{name} {p99:.1f} ms ({'met' if p99 <= BROKER_P99_TARGET_MS else 'not met'})"
         for name, p99 in largest_p99.items()
     )
+    if "floor" in layers:
+        floor_p99 = percentile(broker["floor"]["fan_out"][largest]["publish"], 0.99)
+        target += f"; the floor here, with no Django, Channels or Redis at all: {floor_p99:.1f} ms"
     return (
-        table(["", *layers.values()], "lll", rows)
+        table(["", *layers.values()], "l" * (len(layers) + 1), rows)
         + f"\n\nTarget: p99 publish → every client at most {BROKER_P99_TARGET_MS} ms with {int(largest):,} clients on "
         f"after×2, and no update lost without a resync. Measured: {target}."
     )

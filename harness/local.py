@@ -679,6 +679,7 @@ class Topology:
         env = {**self.environment(), "INSTANCE_DIR": str(instance_dir), "REPLICA_NAME": name}
         argv = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
         options = ["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1", "--no-access-log", "--lifespan", "off"]
+        options += ["--ws-per-message-deflate", "false"]  # as compose/Dockerfile: messages too small to compress
         process = self._spawn(name, [*argv, *options, "--timeout-graceful-shutdown", "5"], cwd=self.tree_dir, env=env)
         return Replica(name, port, instance_dir, process)
 
