@@ -156,8 +156,10 @@ def request_cost(before: Shop, after: Shop, *, rounds: int, seconds: int, connec
         for path in PATHS:
             pair = (before, after) if round_number % 2 == 0 else (after, before)
             for shop in pair:
-                # Login hashes the password (PBKDF2) on every request: give it longer to gather a sample.
-                run_seconds = seconds * (2 if path == "login" else 1)
+                # Login hashes the password (PBKDF2) on every request: give it longer to gather a sample,
+                # and never under 4 s, since one login can take a second of a core on a slow machine, and
+                # a run that ends before any answer has no figures (a smoke run's 1 s made 2 s, and none).
+                run_seconds = max(seconds * 2, 4) if path == "login" else seconds
                 pid = shop.topology.replica(0).pid
                 cpu_before = cpu_seconds(pid)
                 figures = wrk(shop.request(path), seconds=run_seconds, connections=connections)
