@@ -115,8 +115,9 @@ class Shop:
         if response.status_code != wanted:
             raise RuntimeError(f"{self.name} {path}: {response.status_code}, not {wanted}: {response.text[:300]}")
 
-    def start_counting(self) -> subprocess.Popen:
-        """bench/counts.py in this tree, beside the running topology: SQL, Redis and the garbage collector."""
+    def start_counting(self, *, smoke: bool = False) -> subprocess.Popen:
+        """bench/counts.py in this tree, beside the running topology: SQL, Redis, the garbage collector and
+        the API read's parts (briefly in a smoke run)."""
         env = {
             **os.environ,
             **self.topology.environment(),
@@ -124,6 +125,7 @@ class Shop:
             "REPLICA_NAME": "bench-counts",
             # INFO commandstats is for operators: the replicas' Redis users may not run it.
             "REDIS_ADMIN_URL": self.topology.redis_admin_url,
+            **({"BENCH_SMOKE": "1"} if smoke else {}),
         }
         return subprocess.Popen(
             [sys.executable, str(ROOT / "bench" / "counts.py"), self.slug, str(self.cart_product_id)],
@@ -140,6 +142,7 @@ class Shop:
             raise RuntimeError(f"bench/counts.py in {self.topology.tree}/ failed:\n{stderr}")
         counted = json.loads(stdout.splitlines()[-1])
         self.gc = counted.pop("gc")
+        self.api_read_parts = counted.pop("api_read_parts")
         for path, figures in counted.items():
             if figures["status"] != PATHS[path][1]:
                 raise RuntimeError(f"{self.name} {path} in-process: {figures['status']}, not {PATHS[path][1]}")
